@@ -1,0 +1,52 @@
+// Package broker carries rtchat's events between nodes. A node publishes
+// every room and user event and every membership change through its Broker;
+// every node (the publisher included) receives them and writes them to its
+// own connections. The memory broker serves one process; the redis broker
+// serves many.
+package broker
+
+import "context"
+
+// Kind says what a Message asks the receiving nodes to do.
+type Kind uint8
+
+// The kinds of message.
+const (
+	// KindRoom writes Frame to every local connection in Room's fan-out.
+	KindRoom Kind = iota + 1
+	// KindUser writes Frame to every local connection of each of Users.
+	KindUser
+	// KindJoin adds every local connection of Users to Room's fan-out.
+	KindJoin
+	// KindLeave removes every local connection of Users from Room's fan-out.
+	KindLeave
+)
+
+// Message is one event on its way to every node.
+type Message struct {
+	Kind  Kind    `json:"k"`
+	Room  string  `json:"r,omitempty"`
+	Users []int64 `json:"u,omitempty"`
+	// Frame is the encoded frame to write.
+	Frame []byte `json:"f,omitempty"`
+	// EchoConn is the connection whose request caused the event; it gets
+	// EchoFrame (the same frame carrying its request_id) instead of Frame.
+	EchoConn  string `json:"ec,omitempty"`
+	EchoFrame []byte `json:"ef,omitempty"`
+}
+
+// Handler receives the messages of every node, in the order each node
+// published them.
+type Handler func(Message)
+
+// Broker publishes messages to every node, this one included.
+type Broker interface {
+	// Publish sends m to every node. For one publisher, messages arrive in
+	// the order they were published.
+	Publish(ctx context.Context, m Message) error
+	// Subscribe sets the handler of this node's incoming messages. It is
+	// called once, before the first Publish.
+	Subscribe(ctx context.Context, h Handler) error
+	// Close stops delivery and releases the broker's resources.
+	Close() error
+}

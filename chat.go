@@ -1,0 +1,121 @@
+package rtchat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/rtchat/rtchat/broker/memory"
+	"github.com/rtchat/rtchat/consumer"
+	"github.com/rtchat/rtchat/eventmap"
+	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/serializer"
+	"github.com/uptrace/bun"
+)
+
+// Chat is one node of the chat: the WebSocket endpoint and everything behind
+// it. It is an http.Handler for the WebSocket path.
+type Chat struct {
+	cfg      *config
+	db       *bun.DB
+	store    *model.Store
+	consumer *consumer.Consumer
+}
+
+var _ http.Handler = (*Chat)(nil)
+
+// New returns a Chat over the app's database. Every option is validated
+// here: a bad one is an error from New, never a panic later. Call Migrate
+// before serving unless the app runs model.Migrations itself.
+func New(db *bun.DB, opts ...Option) (*Chat, error) {
+	if db == nil {
+		return nil, errors.New("rtchat: New needs a *bun.DB")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	if cfg.nodeID == "" {
+		cfg.nodeID = uuid.NewString()
+	}
+	if cfg.broker == nil {
+		cfg.broker = memory.New()
+	}
+	events := cfg.events
+	if events == nil {
+		events = eventmap.Default()
+	}
+	events = events.Clone()
+	for name, fn := range cfg.eventOverrides {
+		events.Set(name, fn)
+	}
+	sers := serializer.NewSet()
+	for name, s := range cfg.serializers {
+		if err := sers.Replace(name, s); err != nil {
+			return nil, err
+		}
+	}
+	store := model.NewStore(db)
+	env := &handler.Env{
+		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Log: cfg.logger,
+		Settings: handler.Settings{
+			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
+			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50, HistoryMaxLimit: 200,
+		},
+	}
+	cs, err := consumer.New(consumer.Config{
+		Env: env, Events: events, Broker: cfg.broker, Hooks: cfg.hooks,
+		ErrorHandler: cfg.errorHandler, Logger: cfg.logger, NodeID: cfg.nodeID,
+		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
+		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
+		EventTimeout: cfg.eventTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Chat{cfg: cfg, db: db, store: store, consumer: cs}, nil
+}
+
+// Migrate creates or updates rtchat's tables (all prefixed rtchat_) in the
+// app's database, on SQLite and Postgres alike. Several nodes may call it at
+// once.
+func (c *Chat) Migrate(ctx context.Context) error { return model.Migrate(ctx, c.db) }
+
+// Path returns the WebSocket path (WithPath).
+func (c *Chat) Path() string { return c.cfg.path }
+
+// ServeHTTP serves the WebSocket endpoint. The user comes from WithHTTPAuth
+// or from ContextWithUser on the request; no user is HTTP 401 before any
+// upgrade, a browser origin not allowed is HTTP 403.
+func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if c.cfg.httpAuth != nil {
+		id, err := c.cfg.httpAuth(r)
+		if err != nil || id == 0 {
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		r = r.WithContext(consumer.WithUser(r.Context(), id))
+	}
+	c.consumer.ServeHTTP(w, r)
+}
+
+// Stats counts this node's open connections, connected users and rooms with
+// at least one open connection.
+func (c *Chat) Stats() consumer.Stats { return c.consumer.Stats() }
+
+// Close closes every connection with 1001 (going away) and returns when all
+// their goroutines have ended, or when ctx ends. The database is the app's
+// and stays open.
+func (c *Chat) Close(ctx context.Context) error {
+	err := c.consumer.Close(ctx)
+	return errors.Join(err, c.cfg.broker.Close())
+}

@@ -1,0 +1,60 @@
+package consumer
+
+import (
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
+)
+
+// Conn is one WebSocket connection of a user.
+type Conn struct {
+	id     string
+	userID int64
+	req    *http.Request
+	sess   *melody.Session
+
+	// rooms is the set of rooms whose fan-out holds this connection;
+	// guarded by hub.mu.
+	rooms map[string]struct{}
+
+	// killed is set once the connection is being closed by the server;
+	// writes are dropped from then on.
+	killed atomic.Bool
+}
+
+// ID returns the connection id, which is also its session row id.
+func (c *Conn) ID() string { return c.id }
+
+// UserID returns the authenticated user.
+func (c *Conn) UserID() int64 { return c.userID }
+
+// Request returns the HTTP upgrade request.
+func (c *Conn) Request() *http.Request { return c.req }
+
+// write queues a frame on melody's bounded buffer; it never blocks. A full
+// buffer makes melody call the error handler, which closes the connection
+// with 4008.
+func (c *Conn) write(frame []byte) {
+	if c.killed.Load() || c.sess == nil {
+		return
+	}
+	_ = c.sess.Write(frame) // only fails once the session is closed
+}
+
+// kill closes the connection with a close code, once. melody's own Close
+// goes through the (possibly full) send buffer, so the close frame is
+// written with WriteControl, which gorilla allows beside the write pump, and
+// the socket is then closed, which ends the read pump.
+func (c *Conn) kill(code int, reason string) {
+	if c.sess == nil || !c.killed.CompareAndSwap(false, true) {
+		return
+	}
+	ws := c.sess.WebsocketConnection()
+	go func() {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+		_ = ws.Close()
+	}()
+}

@@ -1,0 +1,61 @@
+package consumer
+
+import (
+	"context"
+
+	"github.com/rtchat/rtchat/broker"
+	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// outbox answers one request: replies go straight to the connection, room
+// and user events and membership changes go through the broker.
+type outbox struct {
+	cs        *Consumer
+	conn      *Conn
+	requestID string
+}
+
+var _ handler.Outbox = (*outbox)(nil)
+
+func (o *outbox) Reply(eventType string, data any) error {
+	frame, err := protocol.EncodeEvent(eventType, data, o.requestID)
+	if err != nil {
+		return err
+	}
+	o.conn.write(frame)
+	return nil
+}
+
+func (o *outbox) ReplyFrame(frame []byte) error {
+	o.conn.write(frame)
+	return nil
+}
+
+func (o *outbox) Room(ctx context.Context, roomID, eventType string, data any) error {
+	frame, err := protocol.EncodeEvent(eventType, data, "")
+	if err != nil {
+		return err
+	}
+	m := broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame}
+	if o.requestID != "" {
+		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
+	}
+	return o.cs.cfg.Broker.Publish(ctx, m)
+}
+
+func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs ...int64) error {
+	frame, err := protocol.EncodeEvent(eventType, data, "")
+	if err != nil {
+		return err
+	}
+	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame})
+}
+
+func (o *outbox) Join(ctx context.Context, roomID string, userIDs ...int64) error {
+	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindJoin, Room: roomID, Users: userIDs})
+}
+
+func (o *outbox) Leave(ctx context.Context, roomID string, userIDs ...int64) error {
+	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindLeave, Room: roomID, Users: userIDs})
+}

@@ -1,0 +1,58 @@
+// Package eventmap maps event names to their handlers: the default map of
+// the protocol's events, and how an app adds or replaces an event.
+package eventmap
+
+import (
+	"maps"
+
+	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// Map maps event_type to handler. Build it before the chat starts; it is
+// read concurrently afterwards and must not be changed then.
+type Map struct {
+	m map[string]handler.Func
+}
+
+// New returns an empty map.
+func New() *Map { return &Map{m: map[string]handler.Func{}} }
+
+// Default returns a new map of the built-in events.
+func Default() *Map {
+	m := New()
+	m.Set(protocol.EventMessageSend, handler.MessageSend)
+	m.Set(protocol.EventRoomCreate, handler.RoomCreate)
+	m.Set(protocol.EventRoomList, handler.RoomList)
+	m.Set(protocol.EventRoomInfo, handler.RoomInfo)
+	m.Set(protocol.EventRoomMessages, handler.RoomMessages)
+	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
+	return m
+}
+
+// Set adds the event or replaces its handler; a nil fn removes it.
+func (m *Map) Set(event string, fn handler.Func) {
+	if fn == nil {
+		delete(m.m, event)
+		return
+	}
+	m.m[event] = fn
+}
+
+// Lookup returns the handler of an event.
+func (m *Map) Lookup(event string) (handler.Func, bool) {
+	fn, ok := m.m[event]
+	return fn, ok
+}
+
+// Events returns the event names in the map, in no particular order.
+func (m *Map) Events() []string {
+	out := make([]string, 0, len(m.m))
+	for k := range m.m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Clone returns a copy that can be changed without touching m.
+func (m *Map) Clone() *Map { return &Map{m: maps.Clone(m.m)} }

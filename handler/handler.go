@@ -1,0 +1,111 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/serializer"
+)
+
+// Func handles one event. It answers through r.Out and returns nil, or
+// returns an error that the consumer turns into an error frame.
+type Func func(ctx context.Context, r *Request) error
+
+// Request is one decoded client frame and what a handler needs to serve it.
+type Request struct {
+	// Event is the event_type the client sent.
+	Event string
+	// RequestID is the client's request_id ("" when none was sent).
+	RequestID string
+	// UserID is the authenticated user.
+	UserID int64
+	// ConnID identifies the connection (and its session row).
+	ConnID string
+	// Data is the raw "data" of the frame.
+	Data json.RawMessage
+	// Env holds the shared dependencies.
+	Env *Env
+	// Out sends the answers.
+	Out Outbox
+}
+
+// Decode unmarshals and validates the request data into dst; see
+// serializer.Decode.
+func (r *Request) Decode(dst any) error { return serializer.Decode(r.Data, dst) }
+
+// Outbox is how a handler answers. Implementations must be safe for use by
+// one handler at a time and must not block on slow connections.
+type Outbox interface {
+	// Reply sends an event to the requesting connection only, carrying the
+	// request's request_id.
+	Reply(eventType string, data any) error
+	// ReplyFrame sends an already encoded frame to the requesting connection.
+	ReplyFrame(frame []byte) error
+	// Room sends an event to every connection of every member of the room,
+	// on every node. The requesting connection's copy carries request_id.
+	Room(ctx context.Context, roomID, eventType string, data any) error
+	// User sends an event to every connection of each user, on every node.
+	User(ctx context.Context, eventType string, data any, userIDs ...int64) error
+	// Join adds the users' open connections to the room's fan-out, on every node.
+	Join(ctx context.Context, roomID string, userIDs ...int64) error
+	// Leave removes the users' open connections from the room's fan-out.
+	Leave(ctx context.Context, roomID string, userIDs ...int64) error
+}
+
+// Settings are the behaviour switches handlers read; they come from the
+// options of rtchat.New.
+type Settings struct {
+	SoftDelete       bool
+	Notifications    bool
+	MaxContentLength int
+	HistoryLimit     int
+	HistoryMaxLimit  int
+}
+
+// Env is what every handler shares: the store, serializers, user lookup,
+// permission rules, settings and logger.
+type Env struct {
+	Store       *model.Store
+	Serializers *serializer.Set
+	Users       serializer.UserLookup
+	Perms       Permissions
+	Settings    Settings
+	Log         *slog.Logger
+
+	locks roomLocks
+}
+
+// Serialize looks up the users v refers to and runs the named serializer.
+func (e *Env) Serialize(ctx context.Context, name string, v any, userIDs []int64) (any, error) {
+	us, err := serializer.Resolve(ctx, e.Users, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	return e.Serializers.Serialize(ctx, name, v, us)
+}
+
+// LockRoom serialises the events of one room on this node, from the
+// assignment of a seq to the publish, so the room's events leave in seq
+// order. It returns the unlock function.
+func (e *Env) LockRoom(roomID string) func() {
+	mu := e.locks.get(roomID)
+	mu.Lock()
+	return mu.Unlock
+}
+
+// roomLocks is a fixed array of mutexes striped by room id: rooms that share
+// a stripe wait for each other briefly, and memory does not grow with rooms.
+type roomLocks struct {
+	once  sync.Once
+	seed  maphash.Seed
+	locks [256]sync.Mutex
+}
+
+func (l *roomLocks) get(roomID string) *sync.Mutex {
+	l.once.Do(func() { l.seed = maphash.MakeSeed() })
+	return &l.locks[maphash.String(l.seed, roomID)%uint64(len(l.locks))]
+}

@@ -1,0 +1,105 @@
+package handler
+
+import (
+	"context"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
+)
+
+type paginate struct {
+	Page int `json:"page" validate:"gte=1"`
+	Size int `json:"size" validate:"gte=1,max=200"`
+}
+
+type historyData struct {
+	RoomID    string    `json:"room_id" validate:"required,uuid"`
+	Paginate  *paginate `json:"paginate"`
+	BeforeSeq *int64    `json:"before_seq" validate:"omitempty,gte=1"`
+	AfterSeq  *int64    `json:"after_seq" validate:"omitempty,gte=0"`
+	Limit     *int      `json:"limit" validate:"omitempty,gte=1,max=200"`
+}
+
+// RoomMessages handles room.messages, to a member only. With paginate it
+// answers the original's page shape (newest first); otherwise the keyset
+// shape {data, has_more}: before_seq newest first, after_seq oldest first,
+// neither the newest messages. Deleted messages never appear.
+func RoomMessages(ctx context.Context, r *Request) error {
+	var in historyData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	if in.BeforeSeq != nil && in.AfterSeq != nil {
+		return protocol.Invalid(protocol.FieldErrors{"before_seq": {"Give before_seq or after_seq, not both."}})
+	}
+	if in.Paginate != nil && (in.BeforeSeq != nil || in.AfterSeq != nil || in.Limit != nil) {
+		return protocol.Invalid(protocol.FieldErrors{"paginate": {"Give paginate or before_seq/after_seq/limit, not both."}})
+	}
+	chk, err := accessRoom(ctx, r, in.RoomID)
+	if err != nil {
+		return err
+	}
+	q := model.HistoryQuery{RoomID: chk.Room.ID, Limit: r.Env.Settings.HistoryLimit}
+	if in.Paginate != nil {
+		// The original's page numbers: the one place history is read with an
+		// OFFSET, still walking the (room_id, seq) index.
+		q.Limit, q.Offset = in.Paginate.Size, (in.Paginate.Page-1)*in.Paginate.Size
+	} else {
+		if in.Limit != nil {
+			q.Limit = *in.Limit
+		}
+		if in.BeforeSeq != nil {
+			q.BeforeSeq = *in.BeforeSeq
+		}
+		if in.AfterSeq != nil {
+			q.AfterSeq = *in.AfterSeq
+		}
+	}
+	msgs, more, err := r.Env.Store.History(ctx, q)
+	if err != nil {
+		return err
+	}
+	list, err := serializeMessages(ctx, r.Env, msgs)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"room_id": chk.Room.ID, "messages": list}
+	if in.Paginate == nil {
+		return r.Out.Reply(protocol.DispatchRoomMessages, map[string]any{"data": data, "has_more": more})
+	}
+	p := in.Paginate
+	reply := map[string]any{
+		"data": data, "page": p.Page, "size": p.Size,
+		"has_next": more, "has_previous": p.Page > 1,
+		"next_page_number": nil, "prev_page_number": nil,
+	}
+	if more {
+		reply["next_page_number"] = p.Page + 1
+	}
+	if p.Page > 1 {
+		reply["prev_page_number"] = p.Page - 1
+	}
+	return r.Out.Reply(protocol.DispatchRoomMessages, reply)
+}
+
+// serializeMessages serializes messages with one user lookup for all.
+func serializeMessages(ctx context.Context, env *Env, msgs []*model.Message) ([]any, error) {
+	var ids []int64
+	for _, m := range msgs {
+		ids = append(ids, m.UserIDs()...)
+	}
+	us, err := serializer.Resolve(ctx, env.Users, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(msgs))
+	for _, m := range msgs {
+		v, err := env.Serializers.Serialize(ctx, serializer.NameMessage, m, us)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

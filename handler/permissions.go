@@ -1,0 +1,162 @@
+package handler
+
+import (
+	"context"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// Check is what a permission check looks at: who asks, in which room, for
+// what action (the event type, or the room.modify action), and, for message
+// checks, which message. Member is nil when the user is not a member.
+type Check struct {
+	UserID  int64
+	Room    *model.Room
+	Member  *model.Member
+	Action  string
+	Message *model.Message
+}
+
+// IsCreator reports whether the user created the room.
+func (c Check) IsCreator() bool {
+	return c.Room != nil && c.Room.CreatorID != nil && *c.Room.CreatorID == c.UserID
+}
+
+// IsAdmin reports whether the user administers the room: its creator, or a
+// member with the admin or moderator role. Admins are always members.
+func (c Check) IsAdmin() bool {
+	return c.Member != nil && (c.Member.IsAdmin() || c.IsCreator())
+}
+
+// Permissions decides who may do what. Each method returns nil to allow, or
+// the error to answer (usually a 4002 *protocol.Error). Embed Default in a
+// custom type to override one rule and keep the others.
+type Permissions interface {
+	// CanSend: message.send and message.typing.
+	CanSend(ctx context.Context, c Check) error
+	// CanAccessRoom: room.info, room.messages, message.read, message.acknowledged, message.react.
+	CanAccessRoom(ctx context.Context, c Check) error
+	// CanAccessMessage: reading a message, as the source of a reply or forward.
+	CanAccessMessage(ctx context.Context, c Check) error
+	// CanModifyMessage: editing or deleting a message.
+	CanModifyMessage(ctx context.Context, c Check) error
+	// CanAddMembers: room.add_members.
+	CanAddMembers(ctx context.Context, c Check) error
+	// CanRemoveMembers: room.remove_members.
+	CanRemoveMembers(ctx context.Context, c Check) error
+	// CanAdministerRoom: room.modify (c.Action is the modify action).
+	CanAdministerRoom(ctx context.Context, c Check) error
+	// CanJoin: room.join.
+	CanJoin(ctx context.Context, c Check) error
+}
+
+// Default implements the permission table of the original package.
+type Default struct{}
+
+var _ Permissions = Default{}
+
+func denied() error { return protocol.Denied("") }
+
+// CanSend allows a 1:1 participant; a group member (only admins when the
+// group is locked); a channel admin or a member granted can_send_messages.
+func (Default) CanSend(_ context.Context, c Check) error {
+	if c.Member == nil {
+		return denied()
+	}
+	switch c.Room.Type {
+	case model.TypeGroup:
+		if c.Room.GroupLocked && !c.IsAdmin() {
+			return denied()
+		}
+	case model.TypeChannel:
+		if !c.IsAdmin() && !c.Member.CanSendMessages {
+			return denied()
+		}
+	}
+	return nil
+}
+
+// CanAccessRoom allows members.
+func (Default) CanAccessRoom(_ context.Context, c Check) error {
+	if c.Member == nil {
+		return denied()
+	}
+	return nil
+}
+
+// CanAccessMessage allows members of the message's room.
+func (Default) CanAccessMessage(_ context.Context, c Check) error {
+	if c.Member == nil {
+		return denied()
+	}
+	return nil
+}
+
+// CanModifyMessage allows the sender of the message only.
+func (Default) CanModifyMessage(_ context.Context, c Check) error {
+	if c.Message == nil || c.Message.SenderID != c.UserID {
+		return denied()
+	}
+	return nil
+}
+
+// CanAddMembers allows group admins and members granted
+// can_add_new_participants, channel admins and members granted
+// can_add_new_subscribers; never in a 1:1 (4003).
+func (Default) CanAddMembers(_ context.Context, c Check) error {
+	return memberChange(c, func(m *model.Member) bool { return m.CanAddNewParticipants }, func(m *model.Member) bool { return m.CanAddNewSubscribers })
+}
+
+// CanRemoveMembers allows group admins and members granted
+// can_remove_participants, channel admins and members granted
+// can_remove_subscribers; never in a 1:1 (4003).
+func (Default) CanRemoveMembers(_ context.Context, c Check) error {
+	return memberChange(c, func(m *model.Member) bool { return m.CanRemoveParticipants }, func(m *model.Member) bool { return m.CanRemoveSubscribers })
+}
+
+func memberChange(c Check, groupGrant, channelGrant func(*model.Member) bool) error {
+	if c.Room.Type == model.TypeOneToOne {
+		return protocol.NewError(protocol.CodeInvalid, protocol.DetailOneToOneSize)
+	}
+	if c.Member == nil {
+		return denied()
+	}
+	if c.IsAdmin() {
+		return nil
+	}
+	if c.Room.Type == model.TypeGroup && groupGrant(c.Member) || c.Room.Type == model.TypeChannel && channelGrant(c.Member) {
+		return nil
+	}
+	return denied()
+}
+
+// CanAdministerRoom allows admins (any participant of a 1:1); deleting a room
+// is for its creator only (either participant of a 1:1).
+func (Default) CanAdministerRoom(_ context.Context, c Check) error {
+	if c.Member == nil {
+		return denied()
+	}
+	if c.Room.Type == model.TypeOneToOne {
+		return nil
+	}
+	if c.Action == "delete" {
+		if !c.IsCreator() {
+			return protocol.Denied(protocol.DetailNotCreator)
+		}
+		return nil
+	}
+	if !c.IsAdmin() {
+		return denied()
+	}
+	return nil
+}
+
+// CanJoin allows joining public channels only; groups answer "Ask an admin
+// to add you to the group".
+func (Default) CanJoin(_ context.Context, c Check) error {
+	if c.Room.Type == model.TypeChannel && c.Room.IsPublic {
+		return nil
+	}
+	return protocol.NewError(protocol.CodeInvalid, protocol.DetailAskAdmin)
+}

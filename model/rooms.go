@@ -1,0 +1,173 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// PairKey returns the key that makes a 1:1 chat unique for a pair of users,
+// whichever of them created it.
+func PairKey(a, b int64) string {
+	if a > b {
+		a, b = b, a
+	}
+	return fmt.Sprintf("%d:%d", a, b)
+}
+
+// CreateRoom stores a room and its members in one transaction. A second 1:1
+// for the same pair fails with ErrConflict.
+func (s *Store) CreateRoom(ctx context.Context, room *Room, members []*Member) error {
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(room).Exec(ctx); err != nil {
+			return err
+		}
+		if len(members) > 0 {
+			if _, err := tx.NewInsert().Model(&members).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Room returns a room by id.
+func (s *Store) Room(ctx context.Context, id string) (*Room, error) {
+	room := new(Room)
+	err := s.db.NewSelect().Model(room).Where("r.id = ?", id).Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return room, nil
+}
+
+// Member returns the membership of user in room, or ErrNotFound when the user
+// is not a member.
+func (s *Store) Member(ctx context.Context, roomID string, userID int64) (*Member, error) {
+	m := new(Member)
+	err := s.db.NewSelect().Model(m).Where("m.room_id = ? AND m.user_id = ?", roomID, userID).Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return m, nil
+}
+
+// RoomAndMember returns a room and the user's membership of it; member is
+// nil when the user is not a member. A missing room is ErrNotFound.
+func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) (*Room, *Member, error) {
+	room, err := s.Room(ctx, roomID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.Member(ctx, roomID, userID)
+	if err != nil {
+		if isNotFound(err) {
+			return room, nil, nil
+		}
+		return nil, nil, err
+	}
+	return room, m, nil
+}
+
+// Members returns the members of a room, oldest first.
+func (s *Store) Members(ctx context.Context, roomID string) ([]*Member, error) {
+	var ms []*Member
+	err := s.db.NewSelect().Model(&ms).Where("m.room_id = ?", roomID).Order("m.joined_at ASC", "m.user_id ASC").Scan(ctx)
+	return ms, mapErr(err)
+}
+
+// UserRoomIDs returns the ids of the rooms a user belongs to.
+func (s *Store) UserRoomIDs(ctx context.Context, userID int64) ([]string, error) {
+	var ids []string
+	err := s.db.NewSelect().Model((*Member)(nil)).Column("room_id").Where("m.user_id = ?", userID).Scan(ctx, &ids)
+	return ids, mapErr(err)
+}
+
+// RoomListEntry is one row of a user's room list: the room, the user's
+// membership and the room's last visible message (nil if none).
+type RoomListEntry struct {
+	Room        *Room
+	Member      *Member
+	LastMessage *Message
+	// Peer is the other participant of a 1:1 chat, 0 otherwise.
+	Peer int64
+}
+
+// ListRooms returns the rooms of a user, latest activity first, each with
+// its last message, in three queries whatever the number of rooms.
+func (s *Store) ListRooms(ctx context.Context, userID int64) ([]RoomListEntry, error) {
+	var members []*Member
+	if err := s.db.NewSelect().Model(&members).Where("m.user_id = ?", userID).Scan(ctx); err != nil {
+		return nil, mapErr(err)
+	}
+	if len(members) == 0 {
+		return []RoomListEntry{}, nil
+	}
+	ids := make([]string, len(members))
+	byRoom := make(map[string]*Member, len(members))
+	for i, m := range members {
+		ids[i] = m.RoomID
+		byRoom[m.RoomID] = m
+	}
+	var rooms []*Room
+	if err := s.db.NewSelect().Model(&rooms).Where("r.id IN (?)", bun.In(ids)).
+		Order("r.last_activity_at DESC", "r.id ASC").Scan(ctx); err != nil {
+		return nil, mapErr(err)
+	}
+	var last []*Message
+	err := s.db.NewSelect().Model(&last).
+		Join(`JOIN (SELECT room_id, MAX(seq) AS seq FROM rtchat_messages
+			WHERE room_id IN (?) AND is_deleted = ? GROUP BY room_id) AS l
+			ON l.room_id = msg.room_id AND l.seq = msg.seq`, bun.In(ids), false).
+		Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if err := s.LoadMessageRelations(ctx, last); err != nil {
+		return nil, err
+	}
+	lastByRoom := make(map[string]*Message, len(last))
+	for _, m := range last {
+		lastByRoom[m.RoomID] = m
+	}
+	peers, err := s.oneToOnePeers(ctx, rooms, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoomListEntry, len(rooms))
+	for i, r := range rooms {
+		out[i] = RoomListEntry{Room: r, Member: byRoom[r.ID], LastMessage: lastByRoom[r.ID], Peer: peers[r.ID]}
+	}
+	return out, nil
+}
+
+// oneToOnePeers returns, for each 1:1 room among rooms, the other participant.
+func (s *Store) oneToOnePeers(ctx context.Context, rooms []*Room, userID int64) (map[string]int64, error) {
+	var ids []string
+	for _, r := range rooms {
+		if r.Type == TypeOneToOne {
+			ids = append(ids, r.ID)
+		}
+	}
+	peers := make(map[string]int64, len(ids))
+	if len(ids) == 0 {
+		return peers, nil
+	}
+	var ms []*Member
+	err := s.db.NewSelect().Model(&ms).Where("m.room_id IN (?) AND m.user_id <> ?", bun.In(ids), userID).Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	for _, m := range ms {
+		peers[m.RoomID] = m.UserID
+	}
+	return peers, nil
+}
+
+// NewMember returns a member row for user in room with the given role,
+// joined now.
+func NewMember(roomID string, userID int64, role string, now time.Time) *Member {
+	return &Member{RoomID: roomID, UserID: userID, Role: role, JoinedAt: now}
+}

@@ -1,0 +1,27 @@
+package model
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/uptrace/bun"
+)
+
+// Store runs rtchat's queries on the app's bun database.
+type Store struct {
+	db *bun.DB
+}
+
+// NewStore returns a store over db.
+func NewStore(db *bun.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying database.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Tx runs fn in one transaction and maps its error.
+func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return mapErr(s.db.RunInTx(ctx, &sql.TxOptions{}, fn))
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return mapErr(s.db.PingContext(ctx)) }

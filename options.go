@@ -1,0 +1,267 @@
+package rtchat
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rtchat/rtchat/broker"
+	"github.com/rtchat/rtchat/consumer"
+	"github.com/rtchat/rtchat/eventmap"
+	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/serializer"
+)
+
+// Option configures a Chat; see New.
+type Option func(*config)
+
+// config holds every setting; New validates it once.
+type config struct {
+	softDelete       bool
+	notifications    bool
+	inactivity       time.Duration
+	path             string
+	hooks            consumer.Hooks
+	events           *eventmap.Map
+	eventOverrides   map[string]handler.Func
+	perms            PermissionHandler
+	errorHandler     func(error) *Error
+	models           map[string]any
+	serializers      map[string]serializer.Serializer
+	echoAuth         func(echo.Context) (int64, error)
+	httpAuth         func(*http.Request) (int64, error)
+	users            UserLookup
+	allowedOrigins   []string
+	broker           broker.Broker
+	rateEvents       float64
+	rateBurst        int
+	maxMessageSize   int64
+	maxContentLength int
+	typingThrottle   time.Duration
+	sendBuffer       int
+	writeTimeout     time.Duration
+	eventTimeout     time.Duration
+	sessionRetention time.Duration
+	nodeID           string
+	logger           *slog.Logger
+	errs             []error
+}
+
+func defaultConfig() *config {
+	return &config{
+		notifications:    true,
+		inactivity:       60 * time.Second,
+		path:             "/messaging/",
+		perms:            handler.Default{},
+		maxMessageSize:   64 << 10,
+		maxContentLength: 10_000,
+		typingThrottle:   2 * time.Second,
+		sendBuffer:       256,
+		writeTimeout:     10 * time.Second,
+		eventTimeout:     30 * time.Second,
+		sessionRetention: 24 * time.Hour,
+	}
+}
+
+func (c *config) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("rtchat: "+format, args...))
+}
+
+// validate reports every bad option at once.
+func (c *config) validate() error {
+	if c.inactivity < time.Second {
+		c.fail("inactivity threshold %v is below 1s", c.inactivity)
+	}
+	if !strings.HasPrefix(c.path, "/") {
+		c.fail("path %q must start with /", c.path)
+	}
+	if c.maxMessageSize < 1024 {
+		c.fail("max message size %d is below 1024 bytes", c.maxMessageSize)
+	}
+	if c.maxContentLength < 1 {
+		c.fail("max content length %d must be positive", c.maxContentLength)
+	}
+	if c.sendBuffer < 1 {
+		c.fail("send buffer %d must be positive", c.sendBuffer)
+	}
+	if c.writeTimeout <= 0 || c.eventTimeout <= 0 {
+		c.fail("timeouts must be positive")
+	}
+	if c.typingThrottle < 0 || c.sessionRetention <= 0 {
+		c.fail("typing throttle must not be negative and session retention must be positive")
+	}
+	if c.rateEvents < 0 || c.rateBurst < 0 {
+		c.fail("rate limit must not be negative")
+	}
+	if c.perms == nil {
+		c.fail("permission handler is nil")
+	}
+	for name := range c.models {
+		if name == "Room" || !knownModels[name] {
+			c.fail("WithModel: %q cannot be replaced", name)
+		}
+	}
+	for name := range c.serializers {
+		if !serializer.Names(name) {
+			c.fail("WithSerializer: unknown serializer %q", name)
+		}
+	}
+	for _, o := range c.allowedOrigins {
+		if o != "*" && !strings.Contains(o, "://") {
+			c.fail("allowed origin %q must be scheme://host[:port] or *", o)
+		}
+	}
+	return errors.Join(c.errs...)
+}
+
+var knownModels = map[string]bool{
+	"Message": true, "Attachment": true, "Reaction": true, "ReadReceipt": true,
+	"Notification": true, "Session": true, "Member": true,
+}
+
+// WithSoftDelete makes message.modify delete mark messages deleted instead of
+// removing their rows (MESSAGE_SOFT_DELETE). Default false. Deleting comes
+// with the messages issue; until then the setting is stored only.
+func WithSoftDelete(on bool) Option { return func(c *config) { c.softDelete = on } }
+
+// WithNotifications turns notifications on or off (ENABLE_NOTIFICATION).
+// Default true: chat.notifications is pushed on connect.
+func WithNotifications(on bool) Option { return func(c *config) { c.notifications = on } }
+
+// WithInactivityThreshold closes a connection silent for longer than d (no
+// pong); the server pings at 9/10 of d (INACTIVITY_THRESHOLD). Default 60s;
+// at least 1s.
+func WithInactivityThreshold(d time.Duration) Option { return func(c *config) { c.inactivity = d } }
+
+// WithPath sets the WebSocket path (WEBSOCKET_PATH). Default "/messaging/".
+func WithPath(p string) Option { return func(c *config) { c.path = p } }
+
+// WithHooks sets callbacks around each connection and event
+// (CHAT_CONSUMER_CLASS). Default none.
+func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
+
+// WithEventMap replaces the whole event map (EVENT_MAPPER). Default
+// eventmap.Default().
+func WithEventMap(m *eventmap.Map) Option { return func(c *config) { c.events = m } }
+
+// WithEvent adds an event or replaces the handler of one
+// (EVENT_HANDLER_CLASS); a nil fn removes the event. Applied after
+// WithEventMap.
+func WithEvent(name string, fn handler.Func) Option {
+	return func(c *config) {
+		if c.eventOverrides == nil {
+			c.eventOverrides = map[string]handler.Func{}
+		}
+		c.eventOverrides[name] = fn
+	}
+}
+
+// WithPermissionHandler replaces the permission rules
+// (PERMISSION_HANDLER_CLASS). Default handler.Default, the original's table.
+func WithPermissionHandler(p PermissionHandler) Option { return func(c *config) { c.perms = p } }
+
+// WithErrorHandler maps handler errors to wire errors before the default
+// mapping (EXCEPTION_HANDLER_CLASS); returning nil falls back to the
+// default. Default none.
+func WithErrorHandler(fn func(error) *Error) Option { return func(c *config) { c.errorHandler = fn } }
+
+// WithModel names a replacement model (MODELS) for any model but Room.
+// Default the built-in models. Only the names are validated for now: custom
+// models are not used yet.
+func WithModel(name string, model any) Option {
+	return func(c *config) {
+		if c.models == nil {
+			c.models = map[string]any{}
+		}
+		c.models[name] = model
+	}
+}
+
+// WithSerializer replaces the serializer of one shape (SERIALIZERS): "User",
+// "Message", "Room", "RoomListItem", "Reaction", "ReadReceipt",
+// "Attachment", "Notification" or "Session". Default the built-in ones.
+func WithSerializer(name string, s serializer.Serializer) Option {
+	return func(c *config) {
+		if c.serializers == nil {
+			c.serializers = map[string]serializer.Serializer{}
+		}
+		c.serializers[name] = s
+	}
+}
+
+// WithAuth sets how the Echo middleware learns the user from the app's own
+// auth: fn returns the user id, or an error (or 0) for no user, which is
+// HTTP 401 before any upgrade. Default: the user put on the request context
+// with ContextWithUser.
+func WithAuth(fn func(c echo.Context) (int64, error)) Option {
+	return func(c *config) { c.echoAuth = fn }
+}
+
+// WithHTTPAuth is WithAuth for plain net/http (and any router): fn reads the
+// user from the upgrade request. Default: the user put on the request
+// context with ContextWithUser.
+func WithHTTPAuth(fn func(r *http.Request) (int64, error)) Option {
+	return func(c *config) { c.httpAuth = fn }
+}
+
+// WithUserLookup sets how payloads learn usernames and the other user
+// fields, and which user ids exist (unknown ids in room.create are 4004).
+// Default none: users are shown as {id, username: "<id>"}.
+func WithUserLookup(fn UserLookup) Option { return func(c *config) { c.users = fn } }
+
+// WithAllowedOrigins lists the browser origins ("https://app.example.com",
+// or "*") allowed besides the same origin. Requests without an Origin header
+// are always allowed. Default none.
+func WithAllowedOrigins(origins ...string) Option {
+	return func(c *config) { c.allowedOrigins = append(c.allowedOrigins, origins...) }
+}
+
+// WithBroker sets how events reach other nodes. Default an in-memory broker
+// (one process).
+func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b } }
+
+// WithRateLimit limits each connection to eventsPerSecond with bursts of
+// burst. Default none (0). Enforcement comes with the rate-limit issue; until
+// then the setting is validated and stored only.
+func WithRateLimit(eventsPerSecond float64, burst int) Option {
+	return func(c *config) { c.rateEvents, c.rateBurst = eventsPerSecond, burst }
+}
+
+// WithMaxMessageSize sets the largest frame a client may send, in bytes;
+// a larger one closes the connection with 1009. Default 64 KiB; at least 1 KiB.
+func WithMaxMessageSize(n int64) Option { return func(c *config) { c.maxMessageSize = n } }
+
+// WithMaxContentLength sets the longest message content, in characters;
+// longer is 4003. Default 10,000.
+func WithMaxContentLength(n int) Option { return func(c *config) { c.maxContentLength = n } }
+
+// WithTypingThrottle sets how often message.typing is broadcast per user and
+// room. Default 2s. Typing comes with the messages issue; until then the
+// setting is stored only.
+func WithTypingThrottle(d time.Duration) Option { return func(c *config) { c.typingThrottle = d } }
+
+// WithSendBuffer sets how many frames may wait for a slow connection before
+// it is closed with 4008. Default 256.
+func WithSendBuffer(n int) Option { return func(c *config) { c.sendBuffer = n } }
+
+// WithWriteTimeout sets the deadline of each write to a connection. Default 10s.
+func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
+
+// WithEventTimeout bounds the handling of one event, database calls
+// included; past it the client gets 4007. Default 30s.
+func WithEventTimeout(d time.Duration) Option { return func(c *config) { c.eventTimeout = d } }
+
+// WithSessionRetention sets how long disconnected session rows are kept.
+// Default 24h. The sweep comes with the sessions issue; until then the
+// setting is stored only.
+func WithSessionRetention(d time.Duration) Option { return func(c *config) { c.sessionRetention = d } }
+
+// WithNodeID names this node in session rows. Default a random id.
+func WithNodeID(id string) Option { return func(c *config) { c.nodeID = id } }
+
+// WithLogger sets the logger. Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
