@@ -1,0 +1,189 @@
+package rtchat_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat"
+	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/internal/dbtest"
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun"
+)
+
+// harness is a real chat server on a real database behind httptest.
+type harness struct {
+	chat *rtchat.Chat
+	srv  *httptest.Server
+	db   *bun.DB
+	url  string
+}
+
+// bearerUser is the test auth: "Authorization: Bearer <user id>".
+func bearerUser(r *http.Request) (int64, error) {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strconv.ParseInt(tok, 10, 64)
+}
+
+func newHarness(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
+	t.Helper()
+	opts = append([]rtchat.Option{rtchat.WithHTTPAuth(bearerUser)}, opts...)
+	chat, err := rtchat.New(db, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(chat.Path(), chat)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := chat.Close(ctx); err != nil {
+			t.Errorf("chat.Close: %v", err)
+		}
+		srv.Close()
+	})
+	return &harness{chat: chat, srv: srv, db: db, url: "ws" + strings.TrimPrefix(srv.URL, "http") + chat.Path()}
+}
+
+// eachDB runs fn on a fresh harness per database kind.
+func eachDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) { fn(t, newHarness(t, db, opts...)) })
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// dial connects user and consumes the chat.notifications frame every
+// connection gets first.
+func (h *harness) dial(t testing.TB, user int64, opts ...client.Option) *client.Client {
+	t.Helper()
+	ctx := testCtx(t)
+	c, err := client.Dial(ctx, h.url, append([]client.Option{client.WithToken(strconv.FormatInt(user, 10))}, opts...)...)
+	if err != nil {
+		t.Fatalf("dial user %d: %v", user, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if _, err := c.Next(ctx, protocol.DispatchNotifications); err != nil {
+		t.Fatalf("user %d: no chat.notifications on connect: %v", user, err)
+	}
+	return c
+}
+
+// request sends an event and fails the test unless it is answered without error.
+func request(t testing.TB, c *client.Client, event string, data any) protocol.Frame {
+	t.Helper()
+	f, err := c.Request(testCtx(t), event, data)
+	if err != nil {
+		t.Fatalf("%s: %v", event, err)
+	}
+	return f
+}
+
+// requestErr sends an event and returns the error frame's error, failing the
+// test if the event succeeded.
+func requestErr(t testing.TB, c *client.Client, event string, data any) *protocol.Error {
+	t.Helper()
+	f, err := c.Request(testCtx(t), event, data)
+	pe, ok := protocol.AsError(err)
+	if !ok {
+		t.Fatalf("%s: want an error frame, got %s (err %v)", event, f.EventType, err)
+	}
+	return pe
+}
+
+func wantCode(t testing.TB, pe *protocol.Error, code int) {
+	t.Helper()
+	if pe.Code != code {
+		t.Fatalf("code = %d (detail %v), want %d", pe.Code, pe.Detail, code)
+	}
+}
+
+// barrier makes a round trip so that every frame the server sent to c
+// before it has arrived.
+func barrier(t testing.TB, c *client.Client) {
+	t.Helper()
+	request(t, c, protocol.EventSessionHeartbeat, nil)
+	c.Drain(protocol.DispatchHeartbeat)
+}
+
+func next(t testing.TB, c *client.Client, event string) protocol.Frame {
+	t.Helper()
+	f, err := c.Next(testCtx(t), event)
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", event, err)
+	}
+	return f
+}
+
+func decode[T any](t testing.TB, f protocol.Frame) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(f.Data, &v); err != nil {
+		t.Fatalf("decode %s: %v\n%s", f.EventType, err, f.Data)
+	}
+	return v
+}
+
+// wire types the tests read.
+type wireUser struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+type wireMessage struct {
+	ID          string   `json:"id"`
+	Room        struct{ ID string } `json:"room"`
+	Sender      wireUser `json:"sender"`
+	Content     string   `json:"content"`
+	Seq         int64    `json:"seq"`
+	ClientMsgID *string  `json:"client_msg_id"`
+}
+
+type wireRoom struct {
+	ID           string     `json:"id"`
+	Type         string     `json:"type"`
+	Name         string     `json:"name"`
+	Participants []wireUser `json:"participants"`
+	Subscribers  []wireUser `json:"subscribers"`
+	Admins       []wireUser `json:"admins"`
+	Moderators   []wireUser `json:"moderators"`
+	Creator      *wireUser  `json:"creator"`
+	LastSeq      int64      `json:"last_seq"`
+}
+
+// createRoom creates a room as c and returns it, consuming c's
+// roomcreate.dispatch.
+func createRoom(t testing.TB, c *client.Client, data map[string]any) wireRoom {
+	t.Helper()
+	f := request(t, c, protocol.EventRoomCreate, data)
+	if f.EventType != protocol.DispatchRoomCreate {
+		t.Fatalf("room.create answered %s", f.EventType)
+	}
+	c.Drain(protocol.DispatchRoomCreate)
+	return decode[wireRoom](t, f)
+}
+
+// send sends a message as c and returns it as c received it.
+func send(t testing.TB, c *client.Client, roomID, content string) wireMessage {
+	t.Helper()
+	f, err := c.SendMessage(testCtx(t), roomID, content)
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	c.Drain(protocol.DispatchMessage)
+	return decode[wireMessage](t, f)
+}

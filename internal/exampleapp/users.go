@@ -1,0 +1,154 @@
+package exampleapp
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rtchat/rtchat"
+	"github.com/uptrace/bun"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// User is a row of the example's own users table. rtchat never stores
+// users: it learns their names through App.LookupUsers.
+type User struct {
+	bun.BaseModel `bun:"table:example_users"`
+
+	ID           int64     `bun:"id,pk,autoincrement"`
+	Username     string    `bun:"username,notnull,unique"`
+	PasswordHash string    `bun:"password_hash,notnull"`
+	CreatedAt    time.Time `bun:"created_at,notnull"`
+}
+
+// Errors of the user store, mapped to HTTP statuses by the handlers.
+var (
+	// ErrUsernameTaken is returned by CreateUser when the name is in use.
+	ErrUsernameTaken = errors.New("exampleapp: username taken")
+	// ErrBadCredentials is returned by Authenticate for an unknown user or
+	// a wrong password, without saying which.
+	ErrBadCredentials = errors.New("exampleapp: bad credentials")
+)
+
+// Limits on what register accepts. bcrypt reads at most 72 bytes of a
+// password, so a longer one is refused rather than silently cut.
+const (
+	minUsernameLen = 3
+	maxUsernameLen = 32
+	minPasswordLen = 8
+	maxPasswordLen = 72
+)
+
+// dummyHash is compared against when the user does not exist, so a login
+// takes as long for an unknown name as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+
+// createUsersTable creates example_users if needed, on SQLite and Postgres.
+func createUsersTable(ctx context.Context, db *bun.DB) error {
+	_, err := db.NewCreateTable().Model((*User)(nil)).IfNotExists().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("exampleapp: create example_users: %w", err)
+	}
+	return nil
+}
+
+// validateCredentials returns what is wrong with a username and password
+// given to register, or "".
+func validateCredentials(username, password string) string {
+	if n := utf8.RuneCountInString(username); n < minUsernameLen || n > maxUsernameLen {
+		return fmt.Sprintf("username must be %d to %d characters", minUsernameLen, maxUsernameLen)
+	}
+	for _, r := range username {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+			return "username may contain only letters, digits, '.', '_' and '-'"
+		}
+	}
+	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
+		return fmt.Sprintf("password must be %d to %d bytes", minPasswordLen, maxPasswordLen)
+	}
+	return ""
+}
+
+// CreateUser stores a new user with a bcrypt hash of password. A username in
+// use is ErrUsernameTaken.
+func (a *App) CreateUser(ctx context.Context, username, password string) (*User, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("exampleapp: hash password: %w", err)
+	}
+	u := &User{Username: username, PasswordHash: string(hash), CreatedAt: time.Now().UTC()}
+	// ON CONFLICT DO NOTHING is understood by both dialects, so a taken
+	// name needs no driver-specific error codes: it just inserts nothing.
+	res, err := a.db.NewInsert().Model(u).On("CONFLICT (username) DO NOTHING").Returning("id").Exec(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrUsernameTaken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exampleapp: insert user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return nil, ErrUsernameTaken
+	}
+	return u, nil
+}
+
+// Authenticate returns the user whose password matches, or
+// ErrBadCredentials.
+func (a *App) Authenticate(ctx context.Context, username, password string) (*User, error) {
+	u := new(User)
+	err := a.db.NewSelect().Model(u).Where("username = ?", username).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exampleapp: find user: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// UserByID returns the user with id, or sql.ErrNoRows.
+func (a *App) UserByID(ctx context.Context, id int64) (*User, error) {
+	u := new(User)
+	if err := a.db.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UserByName returns the user called username, or sql.ErrNoRows.
+func (a *App) UserByName(ctx context.Context, username string) (*User, error) {
+	u := new(User)
+	if err := a.db.NewSelect().Model(u).Where("username = ?", username).Scan(ctx); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// LookupUsers is the app's rtchat.UserLookup (rtchat.WithUserLookup): the
+// usernames of those of ids that exist, in one query. Ids it leaves out are
+// unknown users, so room.create with them answers 4004.
+func (a *App) LookupUsers(ctx context.Context, ids []int64) (map[int64]rtchat.User, error) {
+	out := make(map[int64]rtchat.User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []User
+	err := a.db.NewSelect().Model(&rows).Column("id", "username").Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("exampleapp: look up users: %w", err)
+	}
+	for _, u := range rows {
+		out[u.ID] = rtchat.User{ID: u.ID, Username: u.Username}
+	}
+	return out, nil
+}
+
+var _ rtchat.UserLookup = (*App)(nil).LookupUsers
