@@ -145,12 +145,12 @@ type wireUser struct {
 }
 
 type wireMessage struct {
-	ID          string   `json:"id"`
+	ID          string              `json:"id"`
 	Room        struct{ ID string } `json:"room"`
-	Sender      wireUser `json:"sender"`
-	Content     string   `json:"content"`
-	Seq         int64    `json:"seq"`
-	ClientMsgID *string  `json:"client_msg_id"`
+	Sender      wireUser            `json:"sender"`
+	Content     string              `json:"content"`
+	Seq         int64               `json:"seq"`
+	ClientMsgID *string             `json:"client_msg_id"`
 }
 
 type wireRoom struct {

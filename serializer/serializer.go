@@ -28,7 +28,9 @@ type Serializer interface {
 type Func func(ctx context.Context, v any, users Users) (any, error)
 
 // Serialize calls f.
-func (f Func) Serialize(ctx context.Context, v any, users Users) (any, error) { return f(ctx, v, users) }
+func (f Func) Serialize(ctx context.Context, v any, users Users) (any, error) {
+	return f(ctx, v, users)
+}
 
 // Set holds the serializer of each shape. The zero value is not usable; use
 // NewSet.
@@ -39,15 +41,29 @@ type Set struct {
 // NewSet returns the default serializers.
 func NewSet() *Set {
 	return &Set{m: map[string]Serializer{
-		NameUser:         Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(id int64) User { return us.Get(id) }) }),
-		NameMessage:      Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(m MessageInput) *MessageOut { return Message(m, us) }) }),
-		NameRoom:         Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(r RoomInput) map[string]any { return RoomDetail(r, us) }) }),
-		NameRoomListItem: Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(r RoomListInput) map[string]any { return RoomListItem(r, us) }) }),
-		NameReaction:     Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(r ReactionInput) ReactionOut { return Reaction(r, us) }) }),
-		NameReadReceipt:  Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(r ReadReceiptInput) ReadReceiptOut { return ReadReceipt(r, us) }) }),
-		NameAttachment:   Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Attachment) }),
-		NameNotification: Func(func(_ context.Context, v any, us Users) (any, error) { return serializeAs(v, func(n NotificationInput) NotificationOut { return Notification(n, us) }) }),
-		NameSession:      Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Session) }),
+		NameUser: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(id int64) User { return us.Get(id) })
+		}),
+		NameMessage: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(m MessageInput) *MessageOut { return Message(m, us) })
+		}),
+		NameRoom: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r RoomInput) map[string]any { return RoomDetail(r, us) })
+		}),
+		NameRoomListItem: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r RoomListInput) map[string]any { return RoomListItem(r, us) })
+		}),
+		NameReaction: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r ReactionInput) ReactionOut { return Reaction(r, us) })
+		}),
+		NameReadReceipt: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r ReadReceiptInput) ReadReceiptOut { return ReadReceipt(r, us) })
+		}),
+		NameAttachment: Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Attachment) }),
+		NameNotification: Func(func(_ context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(n NotificationInput) NotificationOut { return Notification(n, us) })
+		}),
+		NameSession: Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Session) }),
 	}}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -45,7 +46,10 @@ const (
 
 // dummyHash is compared against when the user does not exist, so a login
 // takes as long for an unknown name as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not anyone's password"), bcrypt.DefaultCost)
+	return h
+})
 
 // createUsersTable creates example_users if needed, on SQLite and Postgres.
 func createUsersTable(ctx context.Context, db *bun.DB) error {
@@ -102,7 +106,7 @@ func (a *App) Authenticate(ctx context.Context, username, password string) (*Use
 	u := new(User)
 	err := a.db.NewSelect().Model(u).Where("username = ?", username).Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

@@ -1,0 +1,68 @@
+package exampleapp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/rtchat/rtchat"
+	"github.com/uptrace/bun"
+)
+
+// App is the part of an example app that does not depend on the web
+// framework: its database, users, tokens and HTTP handlers.
+type App struct {
+	db     *bun.DB
+	secret []byte
+	cfg    Config
+	log    *slog.Logger
+}
+
+// New opens the database of cfg, creates the users table if needed and
+// returns the App. Without cfg.JWTSecret it picks a random secret and logs
+// that tokens will not survive a restart. Close the App when done.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	log := slog.Default()
+	secret := []byte(cfg.JWTSecret)
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret) // never fails (crypto/rand panics instead)
+		log.Info("exampleapp: JWT_SECRET is not set: using a random secret, so tokens end with this process")
+	}
+	db, err := cfg.OpenDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := createUsersTable(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &App{db: db, secret: secret, cfg: cfg, log: log}, nil
+}
+
+// DB returns the app's database, which rtchat shares.
+func (a *App) DB() *bun.DB { return a.db }
+
+// Close closes the database. Close the Chat first: its connections may
+// still be writing.
+func (a *App) Close() error { return a.db.Close() }
+
+// NewChat builds the app's rtchat.Chat on its database, with its user lookup
+// and allowed origins plus opts (the framework's auth option), and migrates
+// rtchat's tables. The caller closes the Chat before the App.
+func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat, error) {
+	all := append([]rtchat.Option{
+		rtchat.WithUserLookup(a.LookupUsers),
+		rtchat.WithAllowedOrigins(a.cfg.AllowedOrigins...),
+	}, opts...)
+	chat, err := rtchat.New(a.db, all...)
+	if err != nil {
+		return nil, err
+	}
+	if err := chat.Migrate(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("exampleapp: migrate rtchat: %w", err), chat.Close(ctx))
+	}
+	return chat, nil
+}

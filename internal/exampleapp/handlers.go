@@ -1,0 +1,200 @@
+package exampleapp
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+)
+
+// Route is one HTTP route of the app, for the examples to mount on their
+// framework's router (the WebSocket route is the chat's, mounted apart).
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.HandlerFunc
+}
+
+// Routes returns the page and the JSON API:
+//
+//	GET  /              the browser chat page
+//	POST /api/register  {username, password} -> 201 {id, username, token}
+//	POST /api/login     {username, password} -> 200 {id, username, token}
+//	POST /api/logout    clears the cookie -> 204
+//	GET  /api/me        the signed-in user -> {id, username}
+//	GET  /api/users     ?username=name -> {id, username}, for starting a chat
+//
+// Register and login also set the rtchat_token cookie. Errors are
+// {"error": "..."}: 400 bad input, 401 bad credentials or no token, 404 no
+// such user, 409 username taken, 415 not JSON.
+func (a *App) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/", a.ServePage},
+		{http.MethodPost, "/api/register", a.Register},
+		{http.MethodPost, "/api/login", a.Login},
+		{http.MethodPost, "/api/logout", a.Logout},
+		{http.MethodGet, "/api/me", a.Me},
+		{http.MethodGet, "/api/users", a.FindUser},
+	}
+}
+
+// credentials is the body of register and login.
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// session is the answer of register and login.
+type session struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Token    string `json:"token"`
+}
+
+// userOut is a user as the API shows it.
+type userOut struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+// maxBody bounds a credentials body.
+const maxBody = 4 << 10
+
+// Register creates a user and signs them in: POST /api/register.
+func (a *App) Register(w http.ResponseWriter, r *http.Request) {
+	in, ok := readCredentials(w, r)
+	if !ok {
+		return
+	}
+	if msg := validateCredentials(in.Username, in.Password); msg != "" {
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
+	u, err := a.CreateUser(r.Context(), in.Username, in.Password)
+	if errors.Is(err, ErrUsernameTaken) {
+		writeError(w, http.StatusConflict, "username is taken")
+		return
+	}
+	if err != nil {
+		a.internalError(w, err)
+		return
+	}
+	a.signIn(w, r, u, http.StatusCreated)
+}
+
+// Login checks a username and password and signs the user in:
+// POST /api/login.
+func (a *App) Login(w http.ResponseWriter, r *http.Request) {
+	in, ok := readCredentials(w, r)
+	if !ok {
+		return
+	}
+	if in.Username == "" || in.Password == "" {
+		writeError(w, http.StatusBadRequest, "username and password are required")
+		return
+	}
+	u, err := a.Authenticate(r.Context(), in.Username, in.Password)
+	if errors.Is(err, ErrBadCredentials) {
+		writeError(w, http.StatusUnauthorized, "wrong username or password")
+		return
+	}
+	if err != nil {
+		a.internalError(w, err)
+		return
+	}
+	a.signIn(w, r, u, http.StatusOK)
+}
+
+// Logout clears the token cookie: POST /api/logout. Tokens are not
+// revocable; they expire after TokenTTL.
+func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
+	clearTokenCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Me returns the signed-in user: GET /api/me.
+func (a *App) Me(w http.ResponseWriter, r *http.Request) {
+	id, err := a.UserFromRequest(r)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "not signed in")
+		return
+	}
+	u, err := a.UserByID(r.Context(), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		writeError(w, http.StatusUnauthorized, "not signed in")
+		return
+	}
+	if err != nil {
+		a.internalError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOut{u.ID, u.Username})
+}
+
+// FindUser returns the user of ?username=, to a signed-in user:
+// GET /api/users. The page uses it to start a chat by name.
+func (a *App) FindUser(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.UserFromRequest(r); err != nil {
+		writeError(w, http.StatusUnauthorized, "not signed in")
+		return
+	}
+	name := r.URL.Query().Get("username")
+	if name == "" {
+		writeError(w, http.StatusBadRequest, "username is required")
+		return
+	}
+	u, err := a.UserByName(r.Context(), name)
+	if errors.Is(err, sql.ErrNoRows) {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	}
+	if err != nil {
+		a.internalError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOut{u.ID, u.Username})
+}
+
+func (a *App) signIn(w http.ResponseWriter, r *http.Request, u *User, status int) {
+	token, err := a.NewToken(u.ID)
+	if err != nil {
+		a.internalError(w, err)
+		return
+	}
+	setTokenCookie(w, r, token)
+	writeJSON(w, status, session{ID: u.ID, Username: u.Username, Token: token})
+}
+
+// readCredentials decodes a JSON credentials body, answering the error
+// itself when it cannot. Requiring application/json also keeps plain
+// cross-site HTML forms from signing a browser in.
+func readCredentials(w http.ResponseWriter, r *http.Request) (credentials, bool) {
+	var in credentials
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "body must be application/json")
+		return in, false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be a JSON object {username, password}")
+		return in, false
+	}
+	return in, true
+}
+
+func (a *App) internalError(w http.ResponseWriter, err error) {
+	a.log.Error("exampleapp: request failed", "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,106 @@
+package rtchat_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rtchat/rtchat"
+	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/internal/dbtest"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+func newEchoChat(t *testing.T, opts ...rtchat.Option) *rtchat.Chat {
+	t.Helper()
+	chat, err := rtchat.New(dbtest.Open(t, "sqlite"), append([]rtchat.Option{rtchat.WithAuth(userFromApp)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Migrate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = chat.Close(testCtx(t)) })
+	return chat
+}
+
+func TestEchoMiddleware(t *testing.T) {
+	chat := newEchoChat(t, rtchat.WithPath("/ws/chat"))
+	e := echo.New()
+	e.Use(chat.Middleware())
+	e.GET("/hello", func(c echo.Context) error { return c.String(http.StatusOK, "app") })
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+
+	resp, err := http.Get(srv.URL + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("other routes: status %d, want them passed on", resp.StatusCode)
+	}
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/chat"
+	_, err = client.Dial(testCtx(t), url)
+	var he *client.HandshakeError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no user: %v, want 401", err)
+	}
+	c, err := client.Dial(testCtx(t), url, client.WithToken("7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if f := request(t, c, protocol.EventRoomList, nil); f.EventType != protocol.DispatchRoomList {
+		t.Fatalf("answered %s", f.EventType)
+	}
+}
+
+func TestEchoRegister(t *testing.T) {
+	chat := newEchoChat(t)
+	e := echo.New()
+	g := e.Group("/api")
+	chat.Register(g)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	c, err := client.Dial(testCtx(t), "ws"+strings.TrimPrefix(srv.URL, "http")+"/api"+chat.Path(), client.WithToken("7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	next(t, c, protocol.DispatchNotifications)
+}
+
+func TestContextUser(t *testing.T) {
+	chat, err := rtchat.New(dbtest.Open(t, "sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Migrate(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = chat.Close(testCtx(t)) })
+	// The app's own net/http middleware puts the user on the context.
+	appAuth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-User") == "5" {
+			r = r.WithContext(rtchat.ContextWithUser(r.Context(), 5))
+		}
+		chat.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(appAuth)
+	t.Cleanup(srv.Close)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	c, err := client.Dial(testCtx(t), url, client.WithHeader(http.Header{"X-User": {"5"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	next(t, c, protocol.DispatchNotifications)
+	var he *client.HandshakeError
+	if _, err := client.Dial(testCtx(t), url); !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no user: %v, want 401", err)
+	}
+}
