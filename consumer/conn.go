@@ -19,6 +19,10 @@ type Conn struct {
 	// rooms is the set of rooms whose fan-out holds this connection;
 	// guarded by hub.mu.
 	rooms map[string]struct{}
+	// leftWhileLoading holds the rooms the user left while the
+	// connection's rooms were being read on connect (nil afterwards);
+	// guarded by hub.mu.
+	leftWhileLoading map[string]struct{}
 
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.

@@ -6,7 +6,7 @@ import "sync"
 // connections. Delivery looks a room or user up here; nothing ever scans all
 // connections.
 type hub struct {
-	mu    sync.RWMutex // guards users, rooms and every Conn.rooms
+	mu    sync.RWMutex // guards users, rooms, every Conn.rooms and Conn.leftWhileLoading
 	users map[int64]map[*Conn]struct{}
 	rooms map[string]map[*Conn]struct{}
 }
@@ -26,17 +26,25 @@ func (h *hub) addConn(c *Conn) {
 	}
 	set[c] = struct{}{}
 	c.rooms = map[string]struct{}{}
+	c.leftWhileLoading = map[string]struct{}{}
 }
 
-// addRooms puts a registered connection into the fan-out of rooms.
+// addRooms puts a registered connection into the fan-out of the rooms read
+// from the database after addConn. Joins published meanwhile reached the
+// connection already; leaves published meanwhile are remembered in
+// leftWhileLoading, so a room the read still saw is not added back.
 func (h *hub) addRooms(c *Conn, roomIDs []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	left := c.leftWhileLoading
+	c.leftWhileLoading = nil
 	if _, ok := h.users[c.userID][c]; !ok {
 		return // already gone
 	}
 	for _, r := range roomIDs {
-		h.addToRoom(c, r)
+		if _, gone := left[r]; !gone {
+			h.addToRoom(c, r)
+		}
 	}
 }
 
@@ -82,6 +90,7 @@ func (h *hub) join(roomID string, users []int64) {
 	for _, u := range users {
 		for c := range h.users[u] {
 			h.addToRoom(c, roomID)
+			delete(c.leftWhileLoading, roomID)
 		}
 	}
 }
@@ -93,6 +102,9 @@ func (h *hub) leave(roomID string, users []int64) {
 	for _, u := range users {
 		for c := range h.users[u] {
 			h.removeFromRoom(c, roomID)
+			if c.leftWhileLoading != nil {
+				c.leftWhileLoading[roomID] = struct{}{}
+			}
 		}
 	}
 }
