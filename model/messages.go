@@ -180,33 +180,40 @@ func (s *Store) loadOwnRelations(ctx context.Context, msgs []*Message) error {
 		byID[m.ID] = m
 		m.Attachments, m.Reactions, m.ReadReceipts, m.DeliveredTo = []*Attachment{}, []*Reaction{}, []*ReadReceipt{}, []int64{}
 	}
-	var atts []*Attachment
-	if err := s.db.NewSelect().Model(&atts).Where("att.message_id IN (?)", bun.In(ids)).Order("att.created_at ASC", "att.id ASC").Scan(ctx); err != nil {
+	byMsg := func(id string) *Message { return byID[id] }
+	if err := loadRelated(ctx, s.db, ids, "att", "att.created_at ASC, att.id ASC", func(a *Attachment) {
+		byMsg(a.MessageID).Attachments = append(byMsg(a.MessageID).Attachments, a)
+	}); err != nil {
+		return err
+	}
+	if err := loadRelated(ctx, s.db, ids, "rx", "rx.created_at ASC, rx.id ASC", func(r *Reaction) {
+		byMsg(r.MessageID).Reactions = append(byMsg(r.MessageID).Reactions, r)
+	}); err != nil {
+		return err
+	}
+	if err := loadRelated(ctx, s.db, ids, "rr", "rr.read_at ASC, rr.id ASC", func(r *ReadReceipt) {
+		byMsg(r.MessageID).ReadReceipts = append(byMsg(r.MessageID).ReadReceipts, r)
+	}); err != nil {
+		return err
+	}
+	return loadRelated(ctx, s.db, ids, "dl", "dl.delivered_at ASC, dl.user_id ASC", func(d *Delivery) {
+		byMsg(d.MessageID).DeliveredTo = append(byMsg(d.MessageID).DeliveredTo, d.UserID)
+	})
+}
+
+// loadRelated selects the rows of T (table alias alias) whose message_id is
+// among ids, in order, and hands each to add.
+func loadRelated[T any](ctx context.Context, db bun.IDB, ids []string, alias, order string, add func(*T)) error {
+	var rows []*T
+	err := db.NewSelect().Model(&rows).
+		Where("?.message_id IN (?)", bun.Ident(alias), bun.In(ids)).
+		OrderExpr(order).
+		Scan(ctx)
+	if err != nil {
 		return mapErr(err)
 	}
-	for _, a := range atts {
-		byID[a.MessageID].Attachments = append(byID[a.MessageID].Attachments, a)
-	}
-	var rxs []*Reaction
-	if err := s.db.NewSelect().Model(&rxs).Where("rx.message_id IN (?)", bun.In(ids)).Order("rx.created_at ASC", "rx.id ASC").Scan(ctx); err != nil {
-		return mapErr(err)
-	}
-	for _, r := range rxs {
-		byID[r.MessageID].Reactions = append(byID[r.MessageID].Reactions, r)
-	}
-	var rrs []*ReadReceipt
-	if err := s.db.NewSelect().Model(&rrs).Where("rr.message_id IN (?)", bun.In(ids)).Order("rr.read_at ASC", "rr.id ASC").Scan(ctx); err != nil {
-		return mapErr(err)
-	}
-	for _, r := range rrs {
-		byID[r.MessageID].ReadReceipts = append(byID[r.MessageID].ReadReceipts, r)
-	}
-	var dls []*Delivery
-	if err := s.db.NewSelect().Model(&dls).Where("dl.message_id IN (?)", bun.In(ids)).Order("dl.delivered_at ASC", "dl.user_id ASC").Scan(ctx); err != nil {
-		return mapErr(err)
-	}
-	for _, d := range dls {
-		byID[d.MessageID].DeliveredTo = append(byID[d.MessageID].DeliveredTo, d.UserID)
+	for _, r := range rows {
+		add(r)
 	}
 	return nil
 }

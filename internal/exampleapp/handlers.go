@@ -11,8 +11,11 @@ import (
 // Route is one HTTP route of the app, for the examples to mount on their
 // framework's router (the WebSocket route is the chat's, mounted apart).
 type Route struct {
-	Method  string
-	Path    string
+	// Method is the HTTP method, such as http.MethodPost.
+	Method string
+	// Path is the exact path, such as "/api/login".
+	Path string
+	// Handler serves the route.
 	Handler http.HandlerFunc
 }
 

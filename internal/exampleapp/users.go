@@ -20,10 +20,14 @@ import (
 type User struct {
 	bun.BaseModel `bun:"table:example_users"`
 
-	ID           int64     `bun:"id,pk,autoincrement"`
-	Username     string    `bun:"username,notnull,unique"`
-	PasswordHash string    `bun:"password_hash,notnull"`
-	CreatedAt    time.Time `bun:"created_at,notnull"`
+	// ID is the user id rtchat knows the user by.
+	ID int64 `bun:"id,pk,autoincrement"`
+	// Username is unique, and is what chat payloads show.
+	Username string `bun:"username,notnull,unique"`
+	// PasswordHash is the bcrypt hash of the password.
+	PasswordHash string `bun:"password_hash,notnull"`
+	// CreatedAt is when the user registered, in UTC.
+	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
 // Errors of the user store, mapped to HTTP statuses by the handlers.
