@@ -1068,6 +1068,9 @@ func TestSessions(t *testing.T) {
 
 func TestTimeRoundTrip(t *testing.T) {
 	now := model.Now()
+	if now.Nanosecond()%1000 != 0 || now.Location() != time.UTC {
+		t.Fatalf("model.Now() = %v, want UTC with microsecond precision", now)
+	}
 	tests := []struct {
 		name string
 		at   time.Time
@@ -1084,9 +1087,6 @@ func TestTimeRoundTrip(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				ctx := t.Context()
-				if now.Nanosecond()%1000 != 0 || now.Location() != time.UTC {
-					t.Fatalf("model.Now() = %v, want UTC with microsecond precision", now)
-				}
 				at := tt.at
 				sess := &model.Session{ID: uuid.NewString(), UserID: 1, NodeID: "n", ConnectedAt: at, LastSeen: at, DisconnectedAt: &at}
 				if err := st.StartSession(ctx, sess); err != nil {
