@@ -21,7 +21,7 @@ type NewMessage struct {
 // UPDATE ... RETURNING (which locks only that room), inserts the message and
 // what comes with it, and moves the sender's read pointer to the new seq. It
 // fills in Message.Seq. A duplicate client_msg_id of the same sender is
-// ErrConflict and stores nothing.
+// ErrConflict and stores nothing. On any error msg.Seq is left 0.
 func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 	msg := nm.Message
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -37,6 +37,7 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 		}
 		msg.Seq = seq
 		if _, err := tx.NewInsert().Model(msg).Exec(ctx); err != nil {
+			msg.Seq = 0 // rolled back with the transaction
 			return err
 		}
 		if len(nm.Attachments) > 0 {

@@ -3,9 +3,10 @@ package model
 import (
 	"context"
 	"fmt"
-	"time"
+	"sync"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -25,42 +26,42 @@ func Migrations() *migrate.Migrations {
 	return m
 }
 
-// Migrate applies every pending migration, holding bun/migrate's lock so that
-// several nodes starting at once migrate once.
+// sqliteMigrate serialises Migrate calls of this process on databases
+// without advisory locks (SQLite: one process owns the file).
+var sqliteMigrate sync.Mutex
+
+// migrationLockKey is the Postgres advisory lock rtchat holds while it
+// migrates ("rtch").
+const migrationLockKey = 0x72746368
+
+// Migrate applies every pending migration. On Postgres it holds a session
+// advisory lock meanwhile, so several nodes starting at once migrate once,
+// and a node that dies mid-way releases the lock with its connection. On
+// SQLite, calls within the process take turns.
 func Migrate(ctx context.Context, db *bun.DB) error {
+	if db.Dialect().Name() == dialect.PG {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("rtchat: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
+			return fmt.Errorf("rtchat: migrate: take the lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockKey) //nolint:errcheck // released with the session anyway
+	} else {
+		sqliteMigrate.Lock()
+		defer sqliteMigrate.Unlock()
+	}
 	mg := migrate.NewMigrator(db, Migrations(),
 		migrate.WithTableName(MigrationsTable),
 		migrate.WithLocksTableName(MigrationLocksTable),
 		migrate.WithMarkAppliedOnSuccess(true))
-	// Init and Lock fail rather than wait when another node is migrating at
-	// the same moment, so retry them for a while.
-	if err := retry(ctx, mg.Init); err != nil {
+	if err := mg.Init(ctx); err != nil {
 		return fmt.Errorf("rtchat: init migrations: %w", err)
 	}
-	if err := retry(ctx, mg.Lock); err != nil {
-		return fmt.Errorf("rtchat: lock migrations: %w", err)
-	}
-	defer mg.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // the lock row is removed on a best-effort basis
 	if _, err := mg.Migrate(ctx); err != nil {
 		return fmt.Errorf("rtchat: migrate: %w", err)
 	}
 	return nil
-}
-
-// retry calls fn until it succeeds, ctx ends or 30 seconds pass.
-func retry(ctx context.Context, fn func(context.Context) error) error {
-	deadline := time.Now().Add(30 * time.Second)
-	wait := 20 * time.Millisecond
-	for {
-		err := fn(ctx)
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
-	}
 }

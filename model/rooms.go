@@ -96,7 +96,8 @@ type RoomListEntry struct {
 }
 
 // ListRooms returns the rooms of a user, latest activity first, each with
-// its last message, in three queries whatever the number of rooms.
+// its last message, in a fixed number of queries whatever the number of
+// rooms.
 func (s *Store) ListRooms(ctx context.Context, userID int64) ([]RoomListEntry, error) {
 	var members []*Member
 	if err := s.db.NewSelect().Model(&members).Where("m.user_id = ?", userID).Scan(ctx); err != nil {

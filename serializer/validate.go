@@ -22,6 +22,8 @@ func validatorInstance() *validator.Validate {
 	validateOnce.Do(func() {
 		v := validator.New(validator.WithRequiredStructEnabled())
 		// Report fields by their JSON names, as the client sent them.
+		// (Fields without a JSON name are reported by their Go name; input
+		// structs put no validate tag on such fields.)
 		v.RegisterTagNameFunc(func(f reflect.StructField) string {
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "-" {
@@ -91,7 +93,10 @@ func fieldMessage(fe validator.FieldError) string {
 		}
 		return fmt.Sprintf("Ensure this value is less than or equal to %s.", fe.Param())
 	case "min":
-		if fe.Kind() == reflect.Slice || fe.Kind() == reflect.Map || fe.Kind() == reflect.String {
+		if fe.Kind() == reflect.String {
+			return fmt.Sprintf("Ensure this field has at least %s characters.", fe.Param())
+		}
+		if fe.Kind() == reflect.Slice || fe.Kind() == reflect.Map {
 			return fmt.Sprintf("Ensure this field has at least %s elements.", fe.Param())
 		}
 		return fmt.Sprintf("Ensure this value is greater than or equal to %s.", fe.Param())
@@ -99,8 +104,10 @@ func fieldMessage(fe validator.FieldError) string {
 		return "Must be a valid UUID."
 	case "oneof":
 		return fmt.Sprintf("Must be one of: %s.", fe.Param())
-	case "gt", "gte":
+	case "gt":
 		return fmt.Sprintf("Ensure this value is greater than %s.", fe.Param())
+	case "gte":
+		return fmt.Sprintf("Ensure this value is greater than or equal to %s.", fe.Param())
 	}
 	return fmt.Sprintf("Failed the %q check.", fe.Tag())
 }
