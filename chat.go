@@ -70,6 +70,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		Settings: handler.Settings{
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50, HistoryMaxLimit: 200,
+			TypingThrottle: cfg.typingThrottle,
 		},
 	}
 	cs, err := consumer.New(consumer.Config{

@@ -124,12 +124,14 @@ var knownModels = map[string]bool{
 }
 
 // WithSoftDelete makes message.modify delete mark messages deleted instead of
-// removing their rows (MESSAGE_SOFT_DELETE). Default false. Deleting comes
-// with the messages issue; until then the setting is stored only.
+// removing their rows (MESSAGE_SOFT_DELETE). Default false. Either way a
+// deleted message vanishes from history and lookups.
 func WithSoftDelete(on bool) Option { return func(c *config) { c.softDelete = on } }
 
 // WithNotifications turns notifications on or off (ENABLE_NOTIFICATION).
-// Default true: chat.notifications is pushed on connect.
+// Default true: sends and reactions create notifications for the other
+// members, acknowledging or reading clears them, and chat.notifications
+// pushes the pending ones on connect.
 func WithNotifications(on bool) Option { return func(c *config) { c.notifications = on } }
 
 // WithInactivityThreshold closes a connection silent for longer than d (no
@@ -239,9 +241,9 @@ func WithMaxMessageSize(n int64) Option { return func(c *config) { c.maxMessageS
 // longer is 4003. Default 10,000.
 func WithMaxContentLength(n int) Option { return func(c *config) { c.maxContentLength = n } }
 
-// WithTypingThrottle sets how often message.typing is broadcast per user and
-// room. Default 2s. Typing comes with the messages issue; until then the
-// setting is stored only.
+// WithTypingThrottle sets how often repeated message.typing signals of a
+// user in a room are broadcast; a change between typing and not typing
+// always goes out. Default 2s; 0 broadcasts every signal.
 func WithTypingThrottle(d time.Duration) Option { return func(c *config) { c.typingThrottle = d } }
 
 // WithSendBuffer sets how many frames may wait for a slow connection before

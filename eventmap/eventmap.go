@@ -22,6 +22,12 @@ func New() *Map { return &Map{m: map[string]handler.Func{}} }
 func Default() *Map {
 	m := New()
 	m.Set(protocol.EventMessageSend, handler.MessageSend)
+	m.Set(protocol.EventMessageModify, handler.MessageModify)
+	m.Set(protocol.EventMessageEdits, handler.MessageEdits)
+	m.Set(protocol.EventMessageReact, handler.MessageReact)
+	m.Set(protocol.EventMessageRead, handler.MessageRead)
+	m.Set(protocol.EventMessageAcknowledged, handler.MessageAcknowledged)
+	m.Set(protocol.EventMessageTyping, handler.MessageTyping)
 	m.Set(protocol.EventRoomCreate, handler.RoomCreate)
 	m.Set(protocol.EventRoomList, handler.RoomList)
 	m.Set(protocol.EventRoomInfo, handler.RoomInfo)

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/serializer"
@@ -64,6 +65,7 @@ type Settings struct {
 	MaxContentLength int
 	HistoryLimit     int
 	HistoryMaxLimit  int
+	TypingThrottle   time.Duration
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,
@@ -76,7 +78,8 @@ type Env struct {
 	Settings    Settings
 	Log         *slog.Logger
 
-	locks roomLocks
+	locks  roomLocks
+	typing typingThrottle
 }
 
 // Serialize looks up the users v refers to and runs the named serializer.

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -13,31 +12,45 @@ import (
 	"github.com/rtchat/rtchat/serializer"
 )
 
-type sendData struct {
-	RoomID      string          `json:"room_id" validate:"required,uuid"`
-	Content     *string         `json:"content" validate:"required"`
-	ClientMsgID string          `json:"client_msg_id" validate:"omitempty,max=64"`
-	ExtraFields json.RawMessage `json:"extra_fields"`
+type mediaData struct {
+	MediaURL  string         `json:"media_url" validate:"required,url,max=2048"`
+	MediaType string         `json:"media_type" validate:"required,oneof=image video audio file"`
+	MimeType  string         `json:"mime_type" validate:"required,mimetype"`
+	FileSize  int64          `json:"file_size" validate:"gte=0"`
+	Metadata  map[string]any `json:"metadata"`
+	Caption   string         `json:"caption" validate:"max=1024"`
 }
 
-// MessageSend handles message.send: it stores a text message with the room's
-// next seq and sends message.dispatch to the room. A repeated client_msg_id of
-// the same sender stores nothing and returns the stored message to the
-// caller only.
+type sendExtra struct {
+	ParentMessageID string      `json:"parent_message_id" validate:"omitempty,uuid"`
+	ForwardedFromID string      `json:"forwarded_from_id" validate:"omitempty,uuid"`
+	Media           []mediaData `json:"media" validate:"max=20,dive"`
+}
+
+type sendData struct {
+	RoomID      string    `json:"room_id" validate:"required,uuid"`
+	Content     string    `json:"content"`
+	ClientMsgID string    `json:"client_msg_id" validate:"omitempty,max=64"`
+	ExtraFields sendExtra `json:"extra_fields"`
+}
+
+// MessageSend handles message.send: a text message, a reply
+// (extra_fields.parent_message_id) or a forward (forwarded_from_id), with
+// optional media, stored with the room's next seq and sent as
+// message.dispatch to the room. A repeated client_msg_id of the same sender
+// stores nothing and returns the stored message to the caller only.
 func MessageSend(ctx context.Context, r *Request) error {
 	var in sendData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
-	if err := checkExtraFields(in.ExtraFields); err != nil {
+	ef := in.ExtraFields
+	if ef.ParentMessageID != "" && ef.ForwardedFromID != "" {
+		return protocol.Invalid(protocol.FieldErrors{"extra_fields": {"A message is a reply or a forward, not both."}})
+	}
+	content, err := cleanContent(r, in.Content, len(ef.Media) > 0 || ef.ForwardedFromID != "")
+	if err != nil {
 		return err
-	}
-	if n := utf8.RuneCountInString(*in.Content); n > r.Env.Settings.MaxContentLength {
-		return protocol.Invalid(protocol.FieldErrors{"content": {maxLenMessage(r.Env.Settings.MaxContentLength)}})
-	}
-	content := serializer.Sanitize(*in.Content)
-	if strings.TrimSpace(content) == "" {
-		return protocol.Invalid(protocol.FieldErrors{"content": {"This field may not be blank."}})
 	}
 	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventMessageSend)
 	if err != nil {
@@ -51,30 +64,85 @@ func MessageSend(ctx context.Context, r *Request) error {
 			return err
 		}
 	}
-
 	now := model.Now()
 	msg := &model.Message{ID: uuid.NewString(), RoomID: chk.Room.ID, SenderID: r.UserID, Content: content, CreatedAt: now, UpdatedAt: now}
 	if in.ClientMsgID != "" {
 		msg.ClientMsgID = &in.ClientMsgID
 	}
-	unlock := r.Env.LockRoom(chk.Room.ID)
-	defer unlock()
-	if err := r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg}); err != nil {
-		if errors.Is(err, model.ErrConflict) && in.ClientMsgID != "" {
-			// Two sends with one client_msg_id raced; the other one won.
-			if _, err := replayIfDuplicate(ctx, r, in.ClientMsgID); err != nil {
-				return err
-			}
-			return nil
+	notifyType := model.NotifyNewMessage
+	for _, ref := range []struct {
+		id  string
+		dst **string
+	}{{ef.ParentMessageID, &msg.ParentMessageID}, {ef.ForwardedFromID, &msg.ForwardedFromID}} {
+		if ref.id == "" {
+			continue
 		}
+		// The source of a reply or forward must be readable by the sender.
+		if _, err := accessMessages(ctx, r, []string{ref.id}); err != nil {
+			return err
+		}
+		*ref.dst = &ref.id
+	}
+	if msg.ParentMessageID != nil {
+		notifyType = model.NotifyReply
+	}
+	msg.IsForwarded = msg.ForwardedFromID != nil
+	atts := make([]*model.Attachment, len(ef.Media))
+	for i, m := range ef.Media {
+		atts[i] = &model.Attachment{ID: uuid.NewString(), MediaURL: m.MediaURL, MediaType: m.MediaType, MimeType: m.MimeType,
+			FileSize: m.FileSize, Metadata: m.Metadata, Caption: m.Caption, CreatedAt: now}
+	}
+	notify, err := notifyRecipients(ctx, r, chk.Room.ID)
+	if err != nil {
 		return err
 	}
-	msg.Attachments, msg.Reactions, msg.ReadReceipts, msg.DeliveredTo = []*model.Attachment{}, []*model.Reaction{}, []*model.ReadReceipt{}, []int64{}
+
+	unlock := r.Env.LockRoom(chk.Room.ID)
+	defer unlock()
+	err = r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, NotifyUserIDs: notify, NotificationType: notifyType})
+	if errors.Is(err, model.ErrConflict) && in.ClientMsgID != "" {
+		// Two sends with one client_msg_id raced; the other one won.
+		_, err = replayIfDuplicate(ctx, r, in.ClientMsgID)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {
+		return err
+	}
 	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
 	if err != nil {
 		return err
 	}
 	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchMessage, out)
+}
+
+// cleanContent checks the length of content (in characters, as sent) and
+// sanitises it; empty content is refused unless the message carries
+// something else (media, a forward).
+func cleanContent(r *Request, content string, mayBeEmpty bool) (string, error) {
+	if n := utf8.RuneCountInString(content); n > r.Env.Settings.MaxContentLength {
+		return "", protocol.Invalid(protocol.FieldErrors{"content": {"Ensure this field has no more than " + itoa(r.Env.Settings.MaxContentLength) + " characters."}})
+	}
+	clean := serializer.Sanitize(content)
+	if strings.TrimSpace(clean) == "" && !mayBeEmpty {
+		return "", protocol.Invalid(protocol.FieldErrors{"content": {"This field may not be blank."}})
+	}
+	return clean, nil
+}
+
+// notifyRecipients returns who gets a notification for an event in a room:
+// every member but the actor, or nobody when notifications are off.
+func notifyRecipients(ctx context.Context, r *Request, roomID string) ([]int64, error) {
+	if !r.Env.Settings.Notifications {
+		return nil, nil
+	}
+	ids, err := r.Env.Store.MemberIDs(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	return withoutUser(ids, r.UserID), nil
 }
 
 // replayIfDuplicate answers the caller with the message already stored under
@@ -95,27 +163,4 @@ func replayIfDuplicate(ctx context.Context, r *Request, clientMsgID string) (boo
 		return true, err
 	}
 	return true, r.Out.Reply(protocol.DispatchMessage, out)
-}
-
-// checkExtraFields accepts an absent or empty extra_fields. Replies,
-// forwards and media are the messages issue's work; until then they are
-// refused rather than silently dropped.
-func checkExtraFields(raw json.RawMessage) error {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var ef map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &ef); err != nil {
-		return protocol.Invalid(protocol.FieldErrors{"extra_fields": {"Expected an object."}})
-	}
-	for k, v := range ef {
-		if string(v) != "null" && string(v) != `""` && string(v) != "[]" {
-			return protocol.Invalid(protocol.FieldErrors{"extra_fields": {k + " is not supported yet."}})
-		}
-	}
-	return nil
-}
-
-func maxLenMessage(n int) string {
-	return "Ensure this field has no more than " + itoa(n) + " characters."
 }

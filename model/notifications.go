@@ -55,3 +55,28 @@ func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Noti
 	}
 	return out, nil
 }
+
+// clearNotifications takes user off the recipients of the notifications of
+// messageIDs and deletes the notifications nobody is left to receive.
+func clearNotifications(ctx context.Context, tx bun.Tx, user int64, messageIDs []string) error {
+	sub := tx.NewSelect().Model((*Notification)(nil)).Column("id").Where("message_id IN (?)", bun.In(messageIDs))
+	if _, err := tx.NewDelete().Model((*NotificationRecipient)(nil)).
+		Where("user_id = ? AND notification_id IN (?)", user, sub).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*Notification)(nil)).
+		Where("message_id IN (?)", bun.In(messageIDs)).
+		Where("NOT EXISTS (SELECT 1 FROM rtchat_notification_recipients AS nr WHERE nr.notification_id = n.id)").
+		Exec(ctx)
+	return err
+}
+
+// deleteNotifications removes every notification of messageIDs.
+func deleteNotifications(ctx context.Context, tx bun.Tx, messageIDs []string) error {
+	sub := tx.NewSelect().Model((*Notification)(nil)).Column("id").Where("message_id IN (?)", bun.In(messageIDs))
+	if _, err := tx.NewDelete().Model((*NotificationRecipient)(nil)).Where("notification_id IN (?)", sub).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewDelete().Model((*Notification)(nil)).Where("message_id IN (?)", bun.In(messageIDs)).Exec(ctx)
+	return err
+}

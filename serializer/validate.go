@@ -31,6 +31,10 @@ func validatorInstance() *validator.Validate {
 			}
 			return name
 		})
+		// The attachment MIME types of the original package.
+		_ = v.RegisterValidation("mimetype", func(fl validator.FieldLevel) bool {
+			return AllowedMimeType(fl.Field().String())
+		})
 		validate = v
 	})
 	return validate
@@ -100,6 +104,10 @@ func fieldMessage(fe validator.FieldError) string {
 			return fmt.Sprintf("Ensure this field has at least %s elements.", fe.Param())
 		}
 		return fmt.Sprintf("Ensure this value is greater than or equal to %s.", fe.Param())
+	case "mimetype":
+		return "Unsupported MIME type."
+	case "url":
+		return "Enter a valid URL."
 	case "uuid", "uuid4":
 		return "Must be a valid UUID."
 	case "oneof":

@@ -1,0 +1,121 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
+)
+
+type modifyData struct {
+	Action      string                     `json:"action" validate:"required,oneof=update delete"`
+	MessageID   json.RawMessage            `json:"message_id"`
+	ExtraFields map[string]json.RawMessage `json:"extra_fields"`
+}
+
+// MessageModify handles message.modify: update (exactly one message, its
+// content only; the previous content goes to the edit history) or delete
+// (one or many messages of one room; soft with WithSoftDelete, else hard).
+// The caller must have sent every message. messagemodification.dispatch
+// goes to the room.
+func MessageModify(ctx context.Context, r *Request) error {
+	var in modifyData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	ids, _, err := messageIDs(in.MessageID, in.Action == "delete")
+	if err != nil {
+		return err
+	}
+	var content string
+	if in.Action == "update" {
+		if content, err = updatedContent(r, in.ExtraFields); err != nil {
+			return err
+		}
+	}
+	checks, err := accessMessages(ctx, r, ids)
+	if err != nil {
+		return err
+	}
+	var room *model.Room
+	for _, chk := range checks {
+		if room != nil && chk.Room.ID != room.ID {
+			return protocol.NewError(protocol.CodeInvalid, protocol.DetailSameRoom)
+		}
+		room = chk.Room
+	}
+	for _, chk := range checks {
+		if err := r.Env.Perms.CanModifyMessage(ctx, chk); err != nil {
+			return err
+		}
+	}
+	unlock := r.Env.LockRoom(room.ID)
+	defer unlock()
+	now := model.Now()
+	if in.Action == "delete" {
+		if err := r.Env.Store.DeleteMessages(ctx, ids, r.Env.Settings.SoftDelete, now); err != nil {
+			return err
+		}
+		return r.Out.Room(ctx, room.ID, protocol.DispatchModification, map[string]any{"status": "successful", "action": "delete", "message_ids": ids})
+	}
+	msg := checks[ids[0]].Message
+	if err := r.Env.Store.EditMessage(ctx, msg, content, now); err != nil {
+		return err
+	}
+	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {
+		return err
+	}
+	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
+	if err != nil {
+		return err
+	}
+	return r.Out.Room(ctx, room.ID, protocol.DispatchModification, map[string]any{"status": "successful", "action": "update", "message": out})
+}
+
+// updatedContent reads extra_fields of an update: content, and nothing else.
+func updatedContent(r *Request, ef map[string]json.RawMessage) (string, error) {
+	fields := protocol.FieldErrors{}
+	for k := range ef {
+		if k != "content" {
+			fields.Add("extra_fields."+k, "This field cannot be changed.")
+		}
+	}
+	var content string
+	raw, ok := ef["content"]
+	if !ok {
+		fields.Add("extra_fields.content", "This field is required.")
+	} else if json.Unmarshal(raw, &content) != nil {
+		fields.Add("extra_fields.content", "Expected a string.")
+	}
+	if len(fields) > 0 {
+		return "", protocol.Invalid(fields)
+	}
+	return cleanContent(r, content, false)
+}
+
+type editsData struct {
+	MessageID string `json:"message_id" validate:"required,uuid"`
+}
+
+// MessageEdits handles message.edits: the previous versions of a message,
+// oldest first, to the caller (a member of its room).
+func MessageEdits(ctx context.Context, r *Request) error {
+	var in editsData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	if _, err := accessMessages(ctx, r, []string{in.MessageID}); err != nil {
+		return err
+	}
+	edits, err := r.Env.Store.Edits(ctx, in.MessageID)
+	if err != nil {
+		return err
+	}
+	list := make([]map[string]any, len(edits))
+	for i, e := range edits {
+		list[i] = map[string]any{"content": e.Content, "edited_at": e.EditedAt}
+	}
+	return r.Out.Reply(protocol.DispatchEdits, map[string]any{"message_id": in.MessageID, "edits": list})
+}

@@ -1,0 +1,85 @@
+package handler
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
+)
+
+type typingData struct {
+	RoomID string `json:"room_id" validate:"required,uuid"`
+	Typing *bool  `json:"typing"`
+}
+
+// MessageTyping handles message.typing: messagetyping.dispatch {username,
+// user_id, room_id, typing} to the room, for users who may send there. A
+// user's repeated typing signals in one room are broadcast at most once per
+// throttle period; a change of state (started, stopped) always goes out.
+func MessageTyping(ctx context.Context, r *Request) error {
+	var in typingData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	typing := in.Typing == nil || *in.Typing
+	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventMessageTyping)
+	if err != nil {
+		return err
+	}
+	if err := r.Env.Perms.CanSend(ctx, chk); err != nil {
+		return err
+	}
+	if !r.Env.typing.allow(r.UserID, chk.Room.ID, typing, r.Env.Settings.TypingThrottle, time.Now()) {
+		return nil
+	}
+	us, err := serializer.Resolve(ctx, r.Env.Users, []int64{r.UserID})
+	if err != nil {
+		return err
+	}
+	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchTyping, map[string]any{
+		"username": us.Get(r.UserID).Username, "user_id": r.UserID, "room_id": chk.Room.ID, "typing": typing,
+	})
+}
+
+type typingKey struct {
+	user int64
+	room string
+}
+
+type typingState struct {
+	typing bool
+	at     time.Time
+}
+
+// typingThrottle remembers each user's last typing broadcast per room.
+type typingThrottle struct {
+	mu   sync.Mutex // guards last
+	last map[typingKey]typingState
+}
+
+// allow reports whether a typing signal should be broadcast now, and
+// records it if so.
+func (t *typingThrottle) allow(user int64, room string, typing bool, every time.Duration, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.last == nil {
+		t.last = map[typingKey]typingState{}
+	}
+	k := typingKey{user, room}
+	if prev, ok := t.last[k]; ok && prev.typing == typing && now.Sub(prev.at) < every {
+		return false
+	}
+	if len(t.last) >= 10_000 {
+		// Forget entries whose period is over, so the map does not grow
+		// with every user and room ever seen.
+		for key, st := range t.last {
+			if now.Sub(st.at) >= every {
+				delete(t.last, key)
+			}
+		}
+	}
+	t.last[k] = typingState{typing: typing, at: now}
+	return true
+}

@@ -1,0 +1,73 @@
+package model
+
+import (
+	"context"
+	"errors"
+
+	"github.com/uptrace/bun"
+)
+
+// Outcomes of AddReaction.
+const (
+	ReactionAdded    = "add"
+	ReactionReplaced = "replace"
+)
+
+// ErrSameReaction means the user already reacted to the message with the
+// same content.
+var ErrSameReaction = errors.New("rtchat: same reaction already added")
+
+// AddReaction stores a user's reaction to a message: a user has one
+// reaction per message, so a different one replaces the old (ReactionReplaced)
+// and the same one again is ErrSameReaction (also when two devices race).
+// When notify is not empty a REACTION notification for those users is stored
+// in the same transaction. r.ID and r.CreatedAt must be set.
+func (s *Store) AddReaction(ctx context.Context, r *Reaction, msg *Message, notify []int64) (string, error) {
+	action, err := s.addReaction(ctx, r, msg, notify)
+	if errors.Is(err, ErrConflict) {
+		// Another device of the user inserted first: look again, now that
+		// its row is visible.
+		action, err = s.addReaction(ctx, r, msg, notify)
+	}
+	return action, err
+}
+
+func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, notify []int64) (string, error) {
+	action := ReactionAdded
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		prev := new(Reaction)
+		err := tx.NewSelect().Model(prev).Where("rx.message_id = ? AND rx.user_id = ?", r.MessageID, r.UserID).Scan(ctx)
+		switch {
+		case err == nil && prev.ReactionContent == r.ReactionContent:
+			return ErrSameReaction
+		case err == nil:
+			action = ReactionReplaced
+			r.ID = prev.ID
+			if _, err := tx.NewUpdate().Model(r).Column("reaction_content", "created_at").WherePK().Exec(ctx); err != nil {
+				return err
+			}
+		case isNotFound(mapErr(err)):
+			if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		if len(notify) > 0 {
+			return insertNotification(ctx, tx, msg, NotifyReaction, notify)
+		}
+		return nil
+	})
+	return action, err
+}
+
+// RemoveReaction deletes a user's reaction to a message, reporting whether
+// there was one.
+func (s *Store) RemoveReaction(ctx context.Context, messageID string, userID int64) (bool, error) {
+	res, err := s.db.NewDelete().Model((*Reaction)(nil)).Where("message_id = ? AND user_id = ?", messageID, userID).Exec(ctx)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, mapErr(err)
+}
