@@ -25,12 +25,15 @@ func MessageModify(ctx context.Context, r *Request) error {
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
-	ids, _, err := messageIDs(in.MessageID, in.Action == "delete")
+	ids, _, err := messageIDs(in.MessageID, true)
 	if err != nil {
 		return err
 	}
 	var content string
 	if in.Action == "update" {
+		if len(ids) != 1 {
+			return protocol.Invalid(protocol.FieldErrors{"message_id": {"You can only update one message at a time."}})
+		}
 		if content, err = updatedContent(r, in.ExtraFields); err != nil {
 			return err
 		}
