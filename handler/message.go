@@ -13,7 +13,7 @@ import (
 )
 
 type mediaData struct {
-	MediaURL  string         `json:"media_url" validate:"required,url,max=2048"`
+	MediaURL  string         `json:"media_url" validate:"required,http_url,max=2048"`
 	MediaType string         `json:"media_type" validate:"required,oneof=image video audio file"`
 	MimeType  string         `json:"mime_type" validate:"required,mimetype"`
 	FileSize  int64          `json:"file_size" validate:"gte=0"`
@@ -78,8 +78,15 @@ func MessageSend(ctx context.Context, r *Request) error {
 			continue
 		}
 		// The source of a reply or forward must be readable by the sender.
-		if _, err := accessMessages(ctx, r, []string{ref.id}); err != nil {
+		checks, err := accessMessages(ctx, r, []string{ref.id})
+		if err != nil {
 			return err
+		}
+		// A reply stays in its room: quoting a message of another room
+		// would show it to members who cannot read that room. A forward
+		// is the sender's deliberate share.
+		if ref.dst == &msg.ParentMessageID && checks[ref.id].Room.ID != chk.Room.ID {
+			return protocol.Invalid(protocol.FieldErrors{"extra_fields.parent_message_id": {"You can only reply to a message of the same room."}})
 		}
 		*ref.dst = &ref.id
 	}

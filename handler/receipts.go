@@ -15,7 +15,8 @@ type receiptData struct {
 
 // receiptMessages decodes the message_id of read and acknowledged events,
 // checks access and returns the messages the caller did not send, in seq
-// order per room, and whether a list was given.
+// order per room, and whether a list was given. The caller's own messages
+// only have their notifications (reactions to them) cleared.
 func receiptMessages(ctx context.Context, r *Request) ([]*model.Message, bool, error) {
 	var in receiptData
 	if err := r.Decode(&in); err != nil {
@@ -30,10 +31,16 @@ func receiptMessages(ctx context.Context, r *Request) ([]*model.Message, bool, e
 		return nil, false, err
 	}
 	var msgs []*model.Message
+	var own []string
 	for _, m := range sortedMessages(checks) {
-		if m.SenderID != r.UserID {
+		if m.SenderID == r.UserID {
+			own = append(own, m.ID)
+		} else {
 			msgs = append(msgs, m)
 		}
+	}
+	if err := r.Env.Store.ClearNotifications(ctx, r.UserID, own); err != nil {
+		return nil, false, err
 	}
 	return msgs, isList, nil
 }

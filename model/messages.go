@@ -41,15 +41,15 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 			return err
 		}
 		if len(nm.Attachments) > 0 {
-			for _, a := range nm.Attachments {
-				a.MessageID = msg.ID
+			for i, a := range nm.Attachments {
+				a.MessageID, a.Position = msg.ID, i
 			}
 			if _, err := tx.NewInsert().Model(&nm.Attachments).Exec(ctx); err != nil {
 				return err
 			}
 		}
 		if len(nm.NotifyUserIDs) > 0 {
-			if err := insertNotification(ctx, tx, msg, nm.NotificationType, nm.NotifyUserIDs); err != nil {
+			if err := insertNotification(ctx, tx, msg, nm.NotificationType, msg.SenderID, msg.CreatedAt, nm.NotifyUserIDs); err != nil {
 				return err
 			}
 		}
@@ -182,7 +182,7 @@ func (s *Store) loadOwnRelations(ctx context.Context, msgs []*Message) error {
 		m.Attachments, m.Reactions, m.ReadReceipts, m.DeliveredTo = []*Attachment{}, []*Reaction{}, []*ReadReceipt{}, []int64{}
 	}
 	byMsg := func(id string) *Message { return byID[id] }
-	if err := loadRelated(ctx, s.db, ids, "att", "att.created_at ASC, att.id ASC", func(a *Attachment) {
+	if err := loadRelated(ctx, s.db, ids, "att", "att.position ASC, att.id ASC", func(a *Attachment) {
 		byMsg(a.MessageID).Attachments = append(byMsg(a.MessageID).Attachments, a)
 	}); err != nil {
 		return err

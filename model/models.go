@@ -41,18 +41,18 @@ type Room struct {
 
 	ID                   string       `bun:"id,pk,type:varchar(36)"`
 	Type                 string       `bun:"type,notnull,type:varchar(16)"`
-	Name                 string       `bun:"name,notnull,type:varchar(64),default:''"`
-	Description          string       `bun:"description,notnull,default:''"`
-	Avatar               string       `bun:"avatar,notnull,default:''"`
+	Name                 string       `bun:"name,notnull,type:varchar(64)"`
+	Description          string       `bun:"description,notnull"`
+	Avatar               string       `bun:"avatar,notnull"`
 	CreatorID            *int64       `bun:"creator_id"`
 	PairKey              *string      `bun:"pair_key,type:varchar(64),unique"`
-	MaxParticipants      int          `bun:"max_participants,notnull,default:0"`
-	MaxSubscribers       int          `bun:"max_subscribers,notnull,default:0"`
-	IsPublic             bool         `bun:"is_public,notnull,default:false"`
-	JoinApprovalRequired bool         `bun:"join_approval_required,notnull,default:false"`
-	GroupLocked          bool         `bun:"group_locked,notnull,default:false"`
+	MaxParticipants      int          `bun:"max_participants,notnull"`
+	MaxSubscribers       int          `bun:"max_subscribers,notnull"`
+	IsPublic             bool         `bun:"is_public,notnull"`
+	JoinApprovalRequired bool         `bun:"join_approval_required,notnull"`
+	GroupLocked          bool         `bun:"group_locked,notnull"`
 	Property             RoomProperty `bun:"property,type:text,notnull"`
-	LastSeq              int64        `bun:"last_seq,notnull,default:0"`
+	LastSeq              int64        `bun:"last_seq,notnull"`
 	CreatedAt            time.Time    `bun:"created_at,notnull"`
 	UpdatedAt            time.Time    `bun:"updated_at,notnull"`
 	LastActivityAt       time.Time    `bun:"last_activity_at,notnull"`
@@ -67,13 +67,13 @@ type Member struct {
 	RoomID                string    `bun:"room_id,pk,type:varchar(36)"`
 	UserID                int64     `bun:"user_id,pk"`
 	Role                  string    `bun:"role,notnull,type:varchar(16)"`
-	CanAddNewParticipants bool      `bun:"can_add_new_participants,notnull,default:false"`
-	CanRemoveParticipants bool      `bun:"can_remove_participants,notnull,default:false"`
-	CanAddNewSubscribers  bool      `bun:"can_add_new_subscribers,notnull,default:false"`
-	CanRemoveSubscribers  bool      `bun:"can_remove_subscribers,notnull,default:false"`
-	CanSendMessages       bool      `bun:"can_send_messages,notnull,default:false"`
-	LastReadSeq           int64     `bun:"last_read_seq,notnull,default:0"`
-	LastDeliveredSeq      int64     `bun:"last_delivered_seq,notnull,default:0"`
+	CanAddNewParticipants bool      `bun:"can_add_new_participants,notnull"`
+	CanRemoveParticipants bool      `bun:"can_remove_participants,notnull"`
+	CanAddNewSubscribers  bool      `bun:"can_add_new_subscribers,notnull"`
+	CanRemoveSubscribers  bool      `bun:"can_remove_subscribers,notnull"`
+	CanSendMessages       bool      `bun:"can_send_messages,notnull"`
+	LastReadSeq           int64     `bun:"last_read_seq,notnull"`
+	LastDeliveredSeq      int64     `bun:"last_delivered_seq,notnull"`
 	JoinedAt              time.Time `bun:"joined_at,notnull"`
 }
 
@@ -100,10 +100,10 @@ type Message struct {
 	SenderID        int64     `bun:"sender_id,notnull"`
 	Seq             int64     `bun:"seq,notnull"`
 	ClientMsgID     *string   `bun:"client_msg_id,type:varchar(64)"`
-	Content         string    `bun:"content,notnull,default:''"`
-	IsEdited        bool      `bun:"is_edited,notnull,default:false"`
-	IsDeleted       bool      `bun:"is_deleted,notnull,default:false"`
-	IsForwarded     bool      `bun:"is_forwarded,notnull,default:false"`
+	Content         string    `bun:"content,notnull"`
+	IsEdited        bool      `bun:"is_edited,notnull"`
+	IsDeleted       bool      `bun:"is_deleted,notnull"`
+	IsForwarded     bool      `bun:"is_forwarded,notnull"`
 	ForwardedFromID *string   `bun:"forwarded_from_id,type:varchar(36)"`
 	ParentMessageID *string   `bun:"parent_message_id,type:varchar(36)"`
 	CreatedAt       time.Time `bun:"created_at,notnull"`
@@ -137,10 +137,12 @@ type Attachment struct {
 	MediaURL  string         `bun:"media_url,notnull"`
 	MediaType string         `bun:"media_type,notnull,type:varchar(16)"`
 	MimeType  string         `bun:"mime_type,notnull,type:varchar(128)"`
-	FileSize  int64          `bun:"file_size,notnull,default:0"`
+	FileSize  int64          `bun:"file_size,notnull"`
 	Metadata  map[string]any `bun:"metadata,type:text"`
-	Caption   string         `bun:"caption,notnull,default:''"`
-	CreatedAt time.Time      `bun:"created_at,notnull"`
+	Caption   string         `bun:"caption,notnull"`
+	// Position is the attachment's index in the message's media list.
+	Position  int       `bun:"position,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
 // Reaction is a user's reaction to a message; one per user and message.
@@ -178,11 +180,13 @@ type Delivery struct {
 type Notification struct {
 	bun.BaseModel `bun:"table:rtchat_notifications,alias:n"`
 
-	ID               string    `bun:"id,pk,type:varchar(36)"`
-	RoomID           string    `bun:"room_id,notnull,type:varchar(36)"`
-	MessageID        string    `bun:"message_id,notnull,type:varchar(36)"`
-	NotificationType string    `bun:"notification_type,notnull,type:varchar(16)"`
-	CreatedAt        time.Time `bun:"created_at,notnull"`
+	ID               string `bun:"id,pk,type:varchar(36)"`
+	RoomID           string `bun:"room_id,notnull,type:varchar(36)"`
+	MessageID        string `bun:"message_id,notnull,type:varchar(36)"`
+	NotificationType string `bun:"notification_type,notnull,type:varchar(16)"`
+	// ActorID is who caused it: the sender, or the user who reacted.
+	ActorID   int64     `bun:"actor_id,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
 
 	Message *Message `bun:"-"`
 }

@@ -2,13 +2,17 @@ package model
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
-func insertNotification(ctx context.Context, tx bun.Tx, msg *Message, typ string, userIDs []int64) error {
-	n := &Notification{ID: uuid.NewString(), RoomID: msg.RoomID, MessageID: msg.ID, NotificationType: typ, CreatedAt: msg.CreatedAt}
+// insertNotification stores a notification of typ about msg, caused by actor
+// at the time at, for userIDs.
+func insertNotification(ctx context.Context, tx bun.Tx, msg *Message, typ string, actor int64, at time.Time, userIDs []int64) error {
+	n := &Notification{ID: uuid.NewString(), RoomID: msg.RoomID, MessageID: msg.ID, NotificationType: typ, ActorID: actor, CreatedAt: at}
 	if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
 		return err
 	}
@@ -26,6 +30,9 @@ func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Noti
 	var ns []*Notification
 	err := s.db.NewSelect().Model(&ns).
 		Join("JOIN rtchat_notification_recipients AS nr ON nr.notification_id = n.id").
+		// Only rooms the user is still in: a member who left or was
+		// removed is not pushed the room's messages.
+		Join("JOIN rtchat_members AS m ON m.room_id = n.room_id AND m.user_id = nr.user_id").
 		Where("nr.user_id = ?", userID).
 		Order("n.created_at ASC", "n.id ASC").
 		Scan(ctx)
@@ -56,9 +63,31 @@ func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Noti
 	return out, nil
 }
 
+// ClearNotifications takes user off the recipients of the notifications of
+// messageIDs (deleting those left without recipients), in one transaction.
+func (s *Store) ClearNotifications(ctx context.Context, user int64, messageIDs []string) error {
+	if len(messageIDs) == 0 {
+		return nil
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return clearNotifications(ctx, tx, user, messageIDs)
+	})
+}
+
 // clearNotifications takes user off the recipients of the notifications of
 // messageIDs and deletes the notifications nobody is left to receive.
 func clearNotifications(ctx context.Context, tx bun.Tx, user int64, messageIDs []string) error {
+	if tx.Dialect().Name() == dialect.PG {
+		// Two readers clearing at once would each still see the other's
+		// recipient row and leave the notification behind: lock the
+		// notifications first, in a fixed order.
+		var ids []string
+		if err := tx.NewSelect().Model((*Notification)(nil)).Column("id").
+			Where("message_id IN (?)", bun.In(messageIDs)).Order("id").For("UPDATE").
+			Scan(ctx, &ids); err != nil {
+			return err
+		}
+	}
 	sub := tx.NewSelect().Model((*Notification)(nil)).Column("id").Where("message_id IN (?)", bun.In(messageIDs))
 	if _, err := tx.NewDelete().Model((*NotificationRecipient)(nil)).
 		Where("user_id = ? AND notification_id IN (?)", user, sub).Exec(ctx); err != nil {
@@ -73,10 +102,20 @@ func clearNotifications(ctx context.Context, tx bun.Tx, user int64, messageIDs [
 
 // deleteNotifications removes every notification of messageIDs.
 func deleteNotifications(ctx context.Context, tx bun.Tx, messageIDs []string) error {
-	sub := tx.NewSelect().Model((*Notification)(nil)).Column("id").Where("message_id IN (?)", bun.In(messageIDs))
+	return deleteNotificationsWhere(ctx, tx, "message_id IN (?)", bun.In(messageIDs))
+}
+
+// deleteReactionNotifications removes the REACTION notification a user's
+// reaction to a message caused.
+func deleteReactionNotifications(ctx context.Context, tx bun.Tx, messageID string, actor int64) error {
+	return deleteNotificationsWhere(ctx, tx, "message_id = ? AND actor_id = ? AND notification_type = ?", messageID, actor, NotifyReaction)
+}
+
+func deleteNotificationsWhere(ctx context.Context, tx bun.Tx, where string, args ...any) error {
+	sub := tx.NewSelect().Model((*Notification)(nil)).Column("id").Where(where, args...)
 	if _, err := tx.NewDelete().Model((*NotificationRecipient)(nil)).Where("notification_id IN (?)", sub).Exec(ctx); err != nil {
 		return err
 	}
-	_, err := tx.NewDelete().Model((*Notification)(nil)).Where("message_id IN (?)", bun.In(messageIDs)).Exec(ctx)
+	_, err := tx.NewDelete().Model((*Notification)(nil)).Where(where, args...).Exec(ctx)
 	return err
 }

@@ -53,8 +53,13 @@ func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, noti
 		default:
 			return err
 		}
+		// One REACTION notification per reacting user and message: a
+		// replacement supersedes the one of the reaction it replaces.
+		if err := deleteReactionNotifications(ctx, tx, r.MessageID, r.UserID); err != nil {
+			return err
+		}
 		if len(notify) > 0 {
-			return insertNotification(ctx, tx, msg, NotifyReaction, notify)
+			return insertNotification(ctx, tx, msg, NotifyReaction, r.UserID, r.CreatedAt, notify)
 		}
 		return nil
 	})
@@ -62,12 +67,20 @@ func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, noti
 }
 
 // RemoveReaction deletes a user's reaction to a message, reporting whether
-// there was one.
+// there was one. The REACTION notification it caused goes with it.
 func (s *Store) RemoveReaction(ctx context.Context, messageID string, userID int64) (bool, error) {
-	res, err := s.db.NewDelete().Model((*Reaction)(nil)).Where("message_id = ? AND user_id = ?", messageID, userID).Exec(ctx)
-	if err != nil {
-		return false, mapErr(err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, mapErr(err)
+	var removed bool
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*Reaction)(nil)).Where("message_id = ? AND user_id = ?", messageID, userID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return err
+		}
+		removed = true
+		return deleteReactionNotifications(ctx, tx, messageID, userID)
+	})
+	return removed, err
 }

@@ -919,7 +919,7 @@ func TestLoadMessageRelations(t *testing.T) {
 			{MessageID: parent.ID, UserID: 1, DeliveredAt: base},
 		})
 		insert(&[]*model.Attachment{
-			{ID: uuid.NewString(), MessageID: child.ID, MediaURL: "https://cdn/2", MediaType: "file", MimeType: "text/csv", CreatedAt: base.Add(time.Minute)},
+			{ID: uuid.NewString(), MessageID: child.ID, MediaURL: "https://cdn/2", MediaType: "file", MimeType: "text/csv", Position: 1, CreatedAt: base.Add(time.Minute)},
 			{ID: uuid.NewString(), MessageID: child.ID, MediaURL: "https://cdn/1", MediaType: "image", MimeType: "image/gif", CreatedAt: base},
 			{ID: uuid.NewString(), MessageID: parent.ID, MediaURL: "https://cdn/p", MediaType: "audio", MimeType: "audio/ogg", CreatedAt: base},
 		})

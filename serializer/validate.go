@@ -106,7 +106,7 @@ func fieldMessage(fe validator.FieldError) string {
 		return fmt.Sprintf("Ensure this value is greater than or equal to %s.", fe.Param())
 	case "mimetype":
 		return "Unsupported MIME type."
-	case "url":
+	case "url", "http_url":
 		return "Enter a valid URL."
 	case "uuid", "uuid4":
 		return "Must be a valid UUID."
