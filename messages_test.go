@@ -594,3 +594,25 @@ func TestSendDefaultContentLimit(t *testing.T) {
 
 // itoa64 formats a user id.
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A reply quotes its parent to the room, so the parent must be of the same
+// room; a forward is the sender's deliberate share and may come from any
+// room the sender can read.
+func TestReplyStaysInItsRoom(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		w := newWorld(t, h)
+		other := createRoom(t, w.a1, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{3}})
+		receive(t, protocol.DispatchRoomCreate, w.a2, w.c)
+		elsewhere, _ := sendFull(t, w.a1, map[string]any{"room_id": other.ID, "content": "from the 1:1"})
+		receive(t, protocol.DispatchMessage, w.a1, w.a2, w.c)
+		runBad(t, w, protocol.EventMessageSend, map[string]badCase{
+			"reply to another room's message": {w.a1, map[string]any{"room_id": w.room.ID, "content": "re", "extra_fields": map[string]any{"parent_message_id": elsewhere.ID}}, protocol.CodeInvalid},
+		})
+		fwd, _ := sendFull(t, w.a1, map[string]any{"room_id": w.room.ID, "content": "", "extra_fields": map[string]any{"forwarded_from_id": elsewhere.ID}})
+		if !fwd.IsForwarded || fwd.ForwardedFrom == nil || fwd.ForwardedFrom.ID != elsewhere.ID {
+			t.Fatalf("forward = %+v", fwd)
+		}
+		receive(t, protocol.DispatchMessage, w.a1, w.a2, w.b, w.c)
+		w.quiet(t)
+	})
+}

@@ -242,3 +242,29 @@ func TestNotificationsOff(t *testing.T) {
 		dial(2)
 	}, rtchat.WithNotifications(false))
 }
+
+// A user's reaction to a message is one notification, whatever its history:
+// a replacement supersedes it and a removal takes it away.
+func TestReactionNotificationFollowsTheReaction(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		w := newWorld(t, h)
+		m := w.sendAll(t, w.a1, "react to me")
+		reactionRows := func() int {
+			return countRows(t, h, "rtchat_notifications", "message_id = ? AND notification_type = ?", m.ID, "REACTION")
+		}
+		for i, emoji := range []string{"👍", "🎉", "❤️"} {
+			request(t, w.b, protocol.EventMessageReact, map[string]any{"type": "add", "message_id": m.ID, "reaction_content": emoji})
+			receive(t, protocol.DispatchReaction, w.a1, w.a2, w.b, w.c)
+			if n := reactionRows(); n != 1 {
+				t.Fatalf("after reaction %d: %d REACTION notifications, want 1", i+1, n)
+			}
+		}
+		wantRecipients(t, h, m.ID, "REACTION", 1, 3)
+		request(t, w.b, protocol.EventMessageReact, map[string]any{"type": "remove", "message_id": m.ID})
+		receive(t, protocol.DispatchReaction, w.a1, w.a2, w.b, w.c)
+		if n := reactionRows(); n != 0 {
+			t.Fatalf("after removal: %d REACTION notifications, want 0", n)
+		}
+		w.quiet(t)
+	})
+}
