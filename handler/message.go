@@ -115,7 +115,10 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {
+	// A new message has no reactions, receipts or deliveries yet, and its
+	// attachments are at hand: only what it refers to is read back.
+	msg.Attachments, msg.Reactions, msg.ReadReceipts, msg.DeliveredTo = atts, []*model.Reaction{}, []*model.ReadReceipt{}, []int64{}
+	if err := r.Env.Store.LoadReferences(ctx, []*model.Message{msg}); err != nil {
 		return err
 	}
 	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())

@@ -135,6 +135,13 @@ func (s *Store) LoadMessageRelations(ctx context.Context, msgs []*Message) error
 	if err := s.loadOwnRelations(ctx, msgs); err != nil {
 		return err
 	}
+	return s.LoadReferences(ctx, msgs)
+}
+
+// LoadReferences fills in the parent and forwarded messages of msgs, one
+// level deep, with their own relations; it skips the queries when no message
+// refers to another.
+func (s *Store) LoadReferences(ctx context.Context, msgs []*Message) error {
 	var refIDs []string
 	for _, m := range msgs {
 		if m.ParentMessageID != nil {
