@@ -157,3 +157,12 @@ func modify(roomID, action string, data map[string]any) map[string]any {
 }
 
 func joinStrings(s []string) string { return strings.Join(s, ",") }
+
+// refuse is requestErr that also takes the error frame out of c's inbox, so
+// that a later quiet(c) sees only what came after.
+func refuse(t testing.TB, c *client.Client, event string, data any) *protocol.Error {
+	t.Helper()
+	pe := requestErr(t, c, event, data)
+	next(t, c, client.ErrorKey)
+	return pe
+}
