@@ -1,0 +1,62 @@
+package rtchat_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rtchat/rtchat"
+	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// archivable is an app's permission handler: the default rules, except that
+// nobody sends to a room whose preferences say archived: true.
+type archivable struct{ rtchat.DefaultPermissions }
+
+const detailArchived = "This room is archived."
+
+func (p archivable) CanSend(ctx context.Context, c rtchat.PermissionCheck) error {
+	if archived, _ := c.Room.Property.Preferences["archived"].(bool); archived {
+		return protocol.Denied(detailArchived)
+	}
+	return p.DefaultPermissions.CanSend(ctx, c)
+}
+
+var _ rtchat.PermissionHandler = archivable{}
+
+func TestCustomPermissionHandler(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		a, b, outsider := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3)
+		archived := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "old", "participants": []int64{2},
+			"extra_fields": map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": true}}}})
+		live := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "live", "participants": []int64{2}})
+		ch := createRoom(t, a, map[string]any{"type": protocol.RoomChannel, "name": "news", "subscribers": []int64{2}})
+		settle(t, a, b, outsider)
+
+		// Nobody sends to the archived room, the creator included ...
+		for name, c := range map[string]*client.Client{"the creator": a, "a member": b} {
+			wantError(t, refuse(t, c, protocol.EventMessageSend, roomData(archived.ID, "content", "hi")), protocol.CodePermissionDenied, detailArchived)
+			quiet(t, name, c)
+		}
+		if n := h.count(t, "rtchat_messages", ""); n != 0 {
+			t.Fatalf("%d messages stored", n)
+		}
+		// ... but reading it works as before.
+		info := decode[map[string]any](t, request(t, b, protocol.EventRoomInfo, roomData(archived.ID)))
+		if info["property"].(map[string]any)["preferences"].(map[string]any)["archived"] != true {
+			t.Fatalf("room.info = %v", info)
+		}
+		request(t, b, protocol.EventRoomMessages, roomData(archived.ID))
+		// The other rules are the default's.
+		send(t, b, live.ID, "still here")
+		wantError(t, refuse(t, outsider, protocol.EventMessageSend, roomData(live.ID, "content", "hi")), protocol.CodePermissionDenied, protocol.DetailPermissionDenied)
+		wantError(t, refuse(t, outsider, protocol.EventRoomInfo, roomData(archived.ID)), protocol.CodePermissionDenied, protocol.DetailPermissionDenied)
+		wantCode(t, refuse(t, b, protocol.EventMessageSend, roomData(ch.ID, "content", "hi")), protocol.CodePermissionDenied)
+
+		// Archiving through room.modify takes effect at once; so does undoing it.
+		request(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": true}}}))
+		wantError(t, refuse(t, b, protocol.EventMessageSend, roomData(live.ID, "content", "hi")), protocol.CodePermissionDenied, detailArchived)
+		request(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": false}}}))
+		send(t, b, live.ID, "back")
+	}, rtchat.WithPermissionHandler(archivable{}))
+}
