@@ -14,10 +14,10 @@ func TestJoinPublicChannel(t *testing.T) {
 		c1, c2 := h.dial(t, 3), h.dial(t, 3)
 		stranger := h.dial(t, 4)
 		ch := createRoom(t, a, map[string]any{"type": protocol.RoomChannel, "name": "news", "subscribers": []int64{2}, "extra_fields": map[string]any{"is_public": true}})
-		send(t, a, ch.ID, "before the join")
+		post(t, a, ch.ID, "before the join")
 		settle(t, a, b, c1, c2, stranger)
 
-		f := request(t, c1, protocol.EventRoomJoin, roomData(ch.ID))
+		f := act(t, c1, protocol.EventRoomJoin, roomData(ch.ID))
 		if f.EventType != protocol.DispatchRoomAddMembers {
 			t.Fatalf("room.join answered %s", f.EventType)
 		}
@@ -35,7 +35,7 @@ func TestJoinPublicChannel(t *testing.T) {
 		wantIDs(t, "member rows", h.members(t, ch.ID), 1, 2, 3)
 
 		// Both of the newcomer's connections now receive the room.
-		send(t, a, ch.ID, "after the join")
+		post(t, a, ch.ID, "after the join")
 		for name, c := range map[string]*client.Client{"first": c1, "second": c2} {
 			if m := decode[wireMessage](t, next(t, c, protocol.DispatchMessage)); m.Content != "after the join" {
 				t.Fatalf("%s connection got %+v", name, m)
@@ -45,7 +45,7 @@ func TestJoinPublicChannel(t *testing.T) {
 
 		// Joining again changes nothing and answers the caller alone.
 		settle(t, a, b, c1, c2)
-		again := decode[map[string]any](t, request(t, c1, protocol.EventRoomJoin, roomData(ch.ID)))
+		again := decode[map[string]any](t, act(t, c1, protocol.EventRoomJoin, roomData(ch.ID)))
 		if len(strs(again["new_members"])) != 0 || again["added_by"] != "self" {
 			t.Fatalf("second join = %v", again)
 		}
@@ -85,10 +85,10 @@ func TestJoinRequestApprovedByAdmin(t *testing.T) {
 		asker, askerOther := h.dial(t, 3), h.dial(t, 3)
 		g := createRoom(t, creator, map[string]any{"type": protocol.RoomGroup, "name": "club", "participants": []int64{2, 4},
 			"extra_fields": map[string]any{"join_approval_required": true}})
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
 		settle(t, creator, admin, plain, asker, askerOther)
 
-		f := request(t, asker, protocol.EventRoomJoin, roomData(g.ID))
+		f := act(t, asker, protocol.EventRoomJoin, roomData(g.ID))
 		if f.EventType != protocol.DispatchRoomJoinRequest {
 			t.Fatalf("room.join answered %s", f.EventType)
 		}
@@ -116,7 +116,7 @@ func TestJoinRequestApprovedByAdmin(t *testing.T) {
 		}
 
 		// Asking again answers the caller; the admins are not told twice.
-		request(t, asker, protocol.EventRoomJoin, roomData(g.ID))
+		act(t, asker, protocol.EventRoomJoin, roomData(g.ID))
 		only(t, "the asking connection", asker, protocol.DispatchRoomJoinRequest)
 		quiet(t, "the creator", creator)
 		quiet(t, "the admin", admin)
@@ -129,7 +129,7 @@ func TestJoinRequestApprovedByAdmin(t *testing.T) {
 		settle(t, creator, admin, plain, asker, askerOther)
 
 		// The admin approves by adding the user.
-		added := decode[map[string]any](t, request(t, admin, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{3})))
+		added := decode[map[string]any](t, act(t, admin, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{3})))
 		if joinStrings(strs(added["new_members"])) != "user3" || added["added_by"] != "user2" {
 			t.Fatalf("roomaddmembers = %v", added)
 		}
@@ -139,7 +139,7 @@ func TestJoinRequestApprovedByAdmin(t *testing.T) {
 		if n := h.count(t, "rtchat_join_requests", ""); n != 0 {
 			t.Fatalf("join requests = %d after approval, want 0", n)
 		}
-		send(t, asker, g.ID, "thanks")
+		post(t, asker, g.ID, "thanks")
 		for name, c := range map[string]*client.Client{"the admin": admin, "the creator": creator, "a plain member": plain, "the asker's other connection": askerOther} {
 			if m := decode[wireMessage](t, next(t, c, protocol.DispatchMessage)); m.Content != "thanks" {
 				t.Fatalf("%s got %+v", name, m)
@@ -153,10 +153,10 @@ func TestLeave(t *testing.T) {
 		a, c, outsider := h.dial(t, 1), h.dial(t, 3), h.dial(t, 4)
 		b1, b2 := h.dial(t, 2), h.dial(t, 2)
 		g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3}})
-		send(t, a, g.ID, "hello")
+		post(t, a, g.ID, "hello")
 		settle(t, a, b1, b2, c, outsider)
 
-		f := request(t, b1, protocol.EventRoomLeave, roomData(g.ID))
+		f := act(t, b1, protocol.EventRoomLeave, roomData(g.ID))
 		if f.EventType != protocol.DispatchRoomExit {
 			t.Fatalf("room.leave answered %s", f.EventType)
 		}
@@ -177,7 +177,7 @@ func TestLeave(t *testing.T) {
 		wantIDs(t, "member rows", h.members(t, g.ID), 1, 3)
 
 		// Nothing of the room reaches the leaver any more.
-		send(t, a, g.ID, "after")
+		post(t, a, g.ID, "after")
 		next(t, c, protocol.DispatchMessage)
 		quiet(t, "the leaver", b1)
 		quiet(t, "the leaver's other connection", b2)
@@ -192,9 +192,9 @@ func TestLeave(t *testing.T) {
 		quiet(t, "the other participant", a)
 
 		// The creator may leave; the last member leaving deletes the room.
-		request(t, a, protocol.EventRoomLeave, roomData(g.ID))
+		act(t, a, protocol.EventRoomLeave, roomData(g.ID))
 		settle(t, a, c)
-		f = request(t, c, protocol.EventRoomLeave, roomData(g.ID))
+		f = act(t, c, protocol.EventRoomLeave, roomData(g.ID))
 		if f.EventType != protocol.DispatchRoomExit {
 			t.Fatalf("last leave answered %s", f.EventType)
 		}
@@ -217,7 +217,7 @@ func TestAddMembers(t *testing.T) {
 		d1, d2 := h.dial(t, 4), h.dial(t, 4)
 		e := h.dial(t, 5)
 		g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3}, "extra_fields": map[string]any{"max_participants": 5}})
-		send(t, a, g.ID, "secret before")
+		post(t, a, g.ID, "secret before")
 		settle(t, a, plain, granted, outsider, d1, d2, e)
 
 		// A plain member may not add; nothing is broadcast or stored.
@@ -229,7 +229,7 @@ func TestAddMembers(t *testing.T) {
 		wantIDs(t, "member rows", h.members(t, g.ID), 1, 2, 3)
 
 		// The creator adds two users: everyone, newcomers included, hears it.
-		f := request(t, a, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{4, 5, 4}))
+		f := act(t, a, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{4, 5, 4}))
 		got := decode[map[string]any](t, f)
 		if joinStrings(strs(got["new_members"])) != "user4,user5" || got["added_by"] != "user1" {
 			t.Fatalf("roomaddmembers = %v", got)
@@ -240,7 +240,7 @@ func TestAddMembers(t *testing.T) {
 		}
 		quiet(t, "an outsider", outsider)
 		// Newcomers get the room's next events, not its past.
-		send(t, plain, g.ID, "welcome")
+		post(t, plain, g.ID, "welcome")
 		for name, c := range map[string]*client.Client{"a newcomer": d1, "the newcomer's other connection": d2, "another newcomer": e} {
 			if m := decode[wireMessage](t, next(t, c, protocol.DispatchMessage)); m.Content != "welcome" {
 				t.Fatalf("%s got %+v", name, m)
@@ -251,7 +251,7 @@ func TestAddMembers(t *testing.T) {
 		settle(t, a, plain, granted, d1, d2, e)
 
 		// Users already in are skipped; with nobody new, only the caller hears.
-		again := decode[map[string]any](t, request(t, a, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{2, 4})))
+		again := decode[map[string]any](t, act(t, a, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{2, 4})))
 		if len(strs(again["new_members"])) != 0 {
 			t.Fatalf("re-adding members = %v", again)
 		}
@@ -267,10 +267,10 @@ func TestAddMembers(t *testing.T) {
 		quiet(t, "an outsider", outsider)
 
 		// A member granted can_add_new_participants may add.
-		request(t, a, protocol.EventRoomModify, modify(g.ID, "update", map[string]any{"max_participants": 10}))
-		request(t, a, protocol.EventRoomModify, modify(g.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_add_new_participants"}}))
+		act(t, a, protocol.EventRoomModify, modify(g.ID, "update", map[string]any{"max_participants": 10}))
+		act(t, a, protocol.EventRoomModify, modify(g.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_add_new_participants"}}))
 		settle(t, a, plain, granted, d1, d2, e)
-		added := decode[map[string]any](t, request(t, granted, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{6})))
+		added := decode[map[string]any](t, act(t, granted, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{6})))
 		if added["added_by"] != "user3" {
 			t.Fatalf("roomaddmembers = %v", added)
 		}
@@ -290,11 +290,11 @@ func TestAddMembersCapsAndRoomTypes(t *testing.T) {
 		dm := createRoom(t, a, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{2}})
 		settle(t, a, b)
 		wantError(t, refuse(t, a, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{3, 4})), protocol.CodeInvalid, protocol.DetailChannelFull)
-		request(t, a, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{3}))
+		act(t, a, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{3}))
 		wantError(t, refuse(t, a, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{4})), protocol.CodeInvalid, protocol.DetailChannelFull)
 		wantIDs(t, "channel rows", h.members(t, ch.ID), 1, 2, 3)
 		// A public channel's cap holds for joins too.
-		request(t, a, protocol.EventRoomModify, modify(ch.ID, "update", map[string]any{"is_public": true}))
+		act(t, a, protocol.EventRoomModify, modify(ch.ID, "update", map[string]any{"is_public": true}))
 		wantError(t, refuse(t, h.dial(t, 4), protocol.EventRoomJoin, roomData(ch.ID)), protocol.CodeInvalid, protocol.DetailChannelFull)
 		settle(t, a, b)
 
@@ -315,8 +315,8 @@ func TestRemoveMembers(t *testing.T) {
 		creator, admin, granted, other, outsider := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3), h.dial(t, 5), h.dial(t, 9)
 		v1, v2 := h.dial(t, 4), h.dial(t, 4)
 		g := createRoom(t, creator, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3, 4, 5}})
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_remove_participants"}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_remove_participants"}}))
 		all := map[string]*client.Client{"the creator": creator, "the admin": admin, "the granted member": granted, "another member": other, "the victim": v1, "the victim's other connection": v2, "an outsider": outsider}
 		settle(t, creator, admin, granted, other, v1, v2, outsider)
 
@@ -343,7 +343,7 @@ func TestRemoveMembers(t *testing.T) {
 
 		// The admin removes a member: the victim's connections get roomexit,
 		// the rest roomremovemembers.
-		f := request(t, admin, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{4, 77}))
+		f := act(t, admin, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{4, 77}))
 		if f.EventType != protocol.DispatchRoomRemoveMembers {
 			t.Fatalf("room.remove_members answered %s", f.EventType)
 		}
@@ -361,20 +361,20 @@ func TestRemoveMembers(t *testing.T) {
 			wantIDs(t, "participants", userIDsOf(rm["room"].(map[string]any)["participants"]), 1, 2, 3, 5)
 		}
 		quiet(t, "an outsider", outsider)
-		send(t, creator, g.ID, "after")
+		post(t, creator, g.ID, "after")
 		quiet(t, "the victim", v1)
 		quiet(t, "the victim's other connection", v2)
 
 		// The granted member removes a plain member.
 		settle(t, other)
-		request(t, granted, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{5}))
+		act(t, granted, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{5}))
 		only(t, "the removed member", other, protocol.DispatchRoomExit)
 
 		// Removing an admin drops the role: back in, they are a plain member.
 		settle(t, creator, admin, granted, other, v1, v2)
-		request(t, creator, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{2, 3}))
+		act(t, creator, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{2, 3}))
 		only(t, "the removed admin", admin, protocol.DispatchRoomExit)
-		back := decode[map[string]any](t, request(t, creator, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{2, 3})))
+		back := decode[map[string]any](t, act(t, creator, protocol.EventRoomAddMembers, roomData(g.ID, "members", []int64{2, 3})))
 		wantIDs(t, "admins", userIDsOf(back["room"].(map[string]any)["admins"]), 1)
 		if n := h.count(t, "rtchat_members", "room_id = ? AND user_id = ? AND can_remove_participants = ?", g.ID, 3, true); n != 0 {
 			t.Fatal("removal kept the grant")
@@ -384,7 +384,7 @@ func TestRemoveMembers(t *testing.T) {
 		wantCode(t, refuse(t, granted, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{2})), protocol.CodePermissionDenied)
 
 		// Nobody to remove: the caller alone hears.
-		none := decode[map[string]any](t, request(t, creator, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{77})))
+		none := decode[map[string]any](t, act(t, creator, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{77})))
 		if len(strs(none["removed_members"])) != 0 {
 			t.Fatalf("removing a non-member = %v", none)
 		}
@@ -402,10 +402,10 @@ func TestLiveMembership(t *testing.T) {
 		for _, typ := range []string{protocol.RoomGroup, protocol.RoomChannel} {
 			t.Run(typ, func(t *testing.T) {
 				room := createRoom(t, a, map[string]any{"type": typ, "name": "live"})
-				send(t, a, room.ID, "before")
+				post(t, a, room.ID, "before")
 				settle(t, a, u1, u2)
-				request(t, a, protocol.EventRoomAddMembers, roomData(room.ID, "members", []int64{2}))
-				send(t, a, room.ID, "while a member")
+				act(t, a, protocol.EventRoomAddMembers, roomData(room.ID, "members", []int64{2}))
+				post(t, a, room.ID, "while a member")
 				for name, c := range map[string]*client.Client{"first": u1, "second": u2} {
 					next(t, c, protocol.DispatchRoomAddMembers)
 					if m := decode[wireMessage](t, next(t, c, protocol.DispatchMessage)); m.Content != "while a member" {
@@ -413,17 +413,17 @@ func TestLiveMembership(t *testing.T) {
 					}
 					quiet(t, name+" connection", c)
 				}
-				request(t, a, protocol.EventRoomRemoveMembers, roomData(room.ID, "members", []int64{2}))
+				act(t, a, protocol.EventRoomRemoveMembers, roomData(room.ID, "members", []int64{2}))
 				for name, c := range map[string]*client.Client{"first": u1, "second": u2} {
 					only(t, name+" connection", c, protocol.DispatchRoomExit)
 				}
-				send(t, a, room.ID, "after")
-				request(t, a, protocol.EventRoomModify, modify(room.ID, "update", map[string]any{"description": "changed"}))
+				post(t, a, room.ID, "after")
+				act(t, a, protocol.EventRoomModify, modify(room.ID, "update", map[string]any{"description": "changed"}))
 				quiet(t, "first connection", u1)
 				quiet(t, "second connection", u2)
 				// A connection opened after the removal does not get the room either.
 				late := h.dial(t, 2)
-				send(t, a, room.ID, "later")
+				post(t, a, room.ID, "later")
 				quiet(t, "a new connection", late)
 			})
 		}

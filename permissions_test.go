@@ -42,21 +42,21 @@ func TestCustomPermissionHandler(t *testing.T) {
 			t.Fatalf("%d messages stored", n)
 		}
 		// ... but reading it works as before.
-		info := decode[map[string]any](t, request(t, b, protocol.EventRoomInfo, roomData(archived.ID)))
+		info := decode[map[string]any](t, act(t, b, protocol.EventRoomInfo, roomData(archived.ID)))
 		if info["property"].(map[string]any)["preferences"].(map[string]any)["archived"] != true {
 			t.Fatalf("room.info = %v", info)
 		}
-		request(t, b, protocol.EventRoomMessages, roomData(archived.ID))
+		act(t, b, protocol.EventRoomMessages, roomData(archived.ID))
 		// The other rules are the default's.
-		send(t, b, live.ID, "still here")
+		post(t, b, live.ID, "still here")
 		wantError(t, refuse(t, outsider, protocol.EventMessageSend, roomData(live.ID, "content", "hi")), protocol.CodePermissionDenied, protocol.DetailPermissionDenied)
 		wantError(t, refuse(t, outsider, protocol.EventRoomInfo, roomData(archived.ID)), protocol.CodePermissionDenied, protocol.DetailPermissionDenied)
 		wantCode(t, refuse(t, b, protocol.EventMessageSend, roomData(ch.ID, "content", "hi")), protocol.CodePermissionDenied)
 
 		// Archiving through room.modify takes effect at once; so does undoing it.
-		request(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": true}}}))
+		act(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": true}}}))
 		wantError(t, refuse(t, b, protocol.EventMessageSend, roomData(live.ID, "content", "hi")), protocol.CodePermissionDenied, detailArchived)
-		request(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": false}}}))
-		send(t, b, live.ID, "back")
+		act(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": false}}}))
+		post(t, b, live.ID, "back")
 	}, rtchat.WithPermissionHandler(archivable{}))
 }

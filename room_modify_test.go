@@ -13,11 +13,11 @@ func TestModifyUpdate(t *testing.T) {
 		creator, admin, plain, outsider := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3), h.dial(t, 9)
 		plain2 := h.dial(t, 3)
 		g := createRoom(t, creator, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3}})
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
 		members := map[string]*client.Client{"the creator": creator, "the admin": admin, "a member": plain, "the member's other connection": plain2}
 		settle(t, creator, admin, plain, plain2, outsider)
 
-		f := request(t, admin, protocol.EventRoomModify, modify(g.ID, "update", map[string]any{
+		f := act(t, admin, protocol.EventRoomModify, modify(g.ID, "update", map[string]any{
 			"name": "renamed", "description": "about", "avatar": "https://cdn.example/a.png", "group_locked": true,
 			"property": map[string]any{"preferences": map[string]any{"theme": "dark"}},
 		}))
@@ -36,7 +36,7 @@ func TestModifyUpdate(t *testing.T) {
 
 		// The group is locked: only admins send.
 		wantCode(t, refuse(t, plain, protocol.EventMessageSend, roomData(g.ID, "content", "hi")), protocol.CodePermissionDenied)
-		send(t, admin, g.ID, "admins only")
+		post(t, admin, g.ID, "admins only")
 		settle(t, creator, admin, plain, plain2)
 
 		for name, tc := range map[string]struct {
@@ -71,7 +71,7 @@ func TestModifyUpdate(t *testing.T) {
 		// A 1:1 has only property; either participant may set it.
 		dm := createRoom(t, creator, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{3}})
 		settle(t, creator, plain, plain2)
-		request(t, plain, protocol.EventRoomModify, modify(dm.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"muted": true}}}))
+		act(t, plain, protocol.EventRoomModify, modify(dm.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"muted": true}}}))
 		for name, c := range map[string]*client.Client{"the initiator": creator, "the participant": plain, "the participant's other connection": plain2} {
 			only(t, name, c, protocol.DispatchRoomUpdate)
 		}
@@ -91,8 +91,8 @@ func TestModifyDelete(t *testing.T) {
 				if typ == protocol.RoomChannel {
 					action = "add_moderator"
 				}
-				request(t, creator, protocol.EventRoomModify, modify(room.ID, action, map[string]any{"users": []int64{2}}))
-				send(t, creator, room.ID, "soon gone")
+				act(t, creator, protocol.EventRoomModify, modify(room.ID, action, map[string]any{"users": []int64{2}}))
+				post(t, creator, room.ID, "soon gone")
 				settle(t, creator, admin, m1, m2, outsider)
 
 				wantError(t, refuse(t, admin, protocol.EventRoomModify, modify(room.ID, "delete", nil)), protocol.CodePermissionDenied, protocol.DetailNotCreator)
@@ -100,7 +100,7 @@ func TestModifyDelete(t *testing.T) {
 				wantCode(t, refuse(t, outsider, protocol.EventRoomModify, modify(room.ID, "delete", nil)), protocol.CodePermissionDenied)
 				quiet(t, "the creator", creator)
 
-				f := request(t, creator, protocol.EventRoomModify, modify(room.ID, "delete", nil))
+				f := act(t, creator, protocol.EventRoomModify, modify(room.ID, "delete", nil))
 				if f.EventType != protocol.DispatchRoomDelete {
 					t.Fatalf("delete answered %s", f.EventType)
 				}
@@ -125,10 +125,10 @@ func TestModifyDelete(t *testing.T) {
 		}
 		t.Run("1:1", func(t *testing.T) {
 			dm := createRoom(t, creator, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{3}})
-			send(t, creator, dm.ID, "x")
+			post(t, creator, dm.ID, "x")
 			settle(t, creator, m1, m2)
 			// Either participant deletes a 1:1.
-			request(t, m1, protocol.EventRoomModify, modify(dm.ID, "delete", nil))
+			act(t, m1, protocol.EventRoomModify, modify(dm.ID, "delete", nil))
 			for name, c := range map[string]*client.Client{"the initiator": creator, "the participant": m1, "the participant's other connection": m2} {
 				only(t, name, c, protocol.DispatchRoomDelete)
 			}
@@ -147,14 +147,14 @@ func TestModifyRoles(t *testing.T) {
 		settle(t, creator, admin, plain, outsider)
 
 		// Promoting: the room hears roomupdate with the new admins.
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "add_admin", map[string]any{"users": []int64{2}}))
 		for name, c := range all {
 			wantIDs(t, name+": admins", userIDsOf(only(t, name, c, protocol.DispatchRoomUpdate)["admins"]), 1, 2)
 		}
 		quiet(t, "an outsider", outsider)
 		// Moderating the group's sibling channel takes the channel's own promotion.
 		wantCode(t, refuse(t, admin, protocol.EventRoomModify, modify(ch.ID, "add_moderator", map[string]any{"users": []int64{3}})), protocol.CodePermissionDenied)
-		request(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_moderator", map[string]any{"users": []int64{2, 3}}))
+		act(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_moderator", map[string]any{"users": []int64{2, 3}}))
 		settle(t, creator, admin, plain)
 
 		for name, tc := range map[string]struct {
@@ -186,11 +186,11 @@ func TestModifyRoles(t *testing.T) {
 		}
 
 		// A moderator demotes another one; the creator demotes an admin.
-		request(t, admin, protocol.EventRoomModify, modify(ch.ID, "remove_moderator", map[string]any{"users": []int64{3}}))
+		act(t, admin, protocol.EventRoomModify, modify(ch.ID, "remove_moderator", map[string]any{"users": []int64{3}}))
 		for name, c := range all {
 			wantIDs(t, name+": moderators", userIDsOf(only(t, name, c, protocol.DispatchRoomUpdate)["moderators"]), 1, 2)
 		}
-		request(t, creator, protocol.EventRoomModify, modify(g.ID, "remove_admin", map[string]any{"users": []int64{2}}))
+		act(t, creator, protocol.EventRoomModify, modify(g.ID, "remove_admin", map[string]any{"users": []int64{2}}))
 		for name, c := range all {
 			wantIDs(t, name+": admins", userIDsOf(only(t, name, c, protocol.DispatchRoomUpdate)["admins"]), 1)
 		}
@@ -212,7 +212,7 @@ func TestModifyPermissions(t *testing.T) {
 		// A plain subscriber may not send; granted can_send_messages (the
 		// original's singular "permission"), it may.
 		wantCode(t, refuse(t, sub, protocol.EventMessageSend, roomData(ch.ID, "content", "hi")), protocol.CodePermissionDenied)
-		request(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{2}, "permission": "can_send_messages"}))
+		act(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{2}, "permission": "can_send_messages"}))
 		for name, c := range map[string]*client.Client{"the creator": creator, "the granted": sub, "another subscriber": other} {
 			only(t, name, c, protocol.DispatchRoomUpdate)
 		}
@@ -220,15 +220,15 @@ func TestModifyPermissions(t *testing.T) {
 		if !grant(ch.ID, 2, "can_send_messages") || grant(ch.ID, 3, "can_send_messages") || grant(g.ID, 2, "can_send_messages") {
 			t.Fatal("the grant is not stored for that member of that room only")
 		}
-		send(t, sub, ch.ID, "granted")
+		post(t, sub, ch.ID, "granted")
 		wantCode(t, refuse(t, other, protocol.EventMessageSend, roomData(ch.ID, "content", "hi")), protocol.CodePermissionDenied)
 
 		// Several at once, as a list; then taken back.
-		request(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_add_new_subscribers", "can_remove_subscribers"}}))
+		act(t, creator, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_add_new_subscribers", "can_remove_subscribers"}}))
 		if !grant(ch.ID, 3, "can_add_new_subscribers") || !grant(ch.ID, 3, "can_remove_subscribers") || grant(ch.ID, 3, "can_send_messages") {
 			t.Fatal("grants not stored")
 		}
-		request(t, creator, protocol.EventRoomModify, modify(ch.ID, "remove_permission", map[string]any{"users": []int64{2, 3}, "permission": []string{"can_send_messages", "can_remove_subscribers"}}))
+		act(t, creator, protocol.EventRoomModify, modify(ch.ID, "remove_permission", map[string]any{"users": []int64{2, 3}, "permission": []string{"can_send_messages", "can_remove_subscribers"}}))
 		if grant(ch.ID, 2, "can_send_messages") || grant(ch.ID, 3, "can_remove_subscribers") || !grant(ch.ID, 3, "can_add_new_subscribers") {
 			t.Fatal("grants not taken back")
 		}

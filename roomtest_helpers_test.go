@@ -159,10 +159,32 @@ func modify(roomID, action string, data map[string]any) map[string]any {
 func joinStrings(s []string) string { return strings.Join(s, ",") }
 
 // refuse is requestErr that also takes the error frame out of c's inbox, so
-// that a later quiet(c) sees only what came after.
+// that a later quiet(c) sees only what came after, and then makes a barrier
+// on c (see act).
 func refuse(t testing.TB, c *client.Client, event string, data any) *protocol.Error {
 	t.Helper()
 	pe := requestErr(t, c, event, data)
 	next(t, c, client.ErrorKey)
+	barrier(t, c)
 	return pe
+}
+
+// act is request followed by a barrier on c. The caller's copy of a
+// broadcast can arrive while the server is still writing the other
+// members' copies; c's next frame is handled only once its handler has
+// returned, so after the barrier every copy is queued on every connection,
+// and a barrier on any of them then shows all it was sent.
+func act(t testing.TB, c *client.Client, event string, data any) protocol.Frame {
+	t.Helper()
+	f := request(t, c, event, data)
+	barrier(t, c)
+	return f
+}
+
+// post is send followed by a barrier on c (see act).
+func post(t testing.TB, c *client.Client, roomID, content string) wireMessage {
+	t.Helper()
+	m := send(t, c, roomID, content)
+	barrier(t, c)
+	return m
 }
