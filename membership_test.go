@@ -1,10 +1,13 @@
 package rtchat_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
 )
 
@@ -426,6 +429,47 @@ func TestLiveMembership(t *testing.T) {
 				post(t, a, room.ID, "later")
 				quiet(t, "a new connection", late)
 			})
+		}
+	})
+}
+
+// TestRemovalClearsNotifications: a member who leaves or is removed no
+// longer waits for the room's notifications, so the next connect shows them
+// nothing of the room.
+func TestRemovalClearsNotifications(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		a := h.dial(t, 1)
+		g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3, 4}})
+		now := model.Now()
+		msg := &model.Message{ID: uuid.NewString(), RoomID: g.ID, SenderID: 1, Content: "secret news", CreatedAt: now, UpdatedAt: now}
+		if err := model.NewStore(h.db).InsertMessage(testCtx(t), model.NewMessage{Message: msg, NotifyUserIDs: []int64{2, 3, 4}, NotificationType: model.NotifyNewMessage}); err != nil {
+			t.Fatal(err)
+		}
+		pending := func(user int64) map[string]any {
+			t.Helper()
+			c, err := client.Dial(testCtx(t), h.url, client.WithToken(fmt.Sprint(user)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			return decode[map[string]any](t, next(t, c, protocol.DispatchNotifications))
+		}
+		if got := pending(2); len(got[g.ID].([]any)) != 1 {
+			t.Fatalf("user 2's notifications before = %v", got)
+		}
+		act(t, a, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{2}))
+		act(t, h.dial(t, 3), protocol.EventRoomLeave, roomData(g.ID))
+		for _, user := range []int64{2, 3} {
+			if got := pending(user); len(got) != 0 {
+				t.Fatalf("user %d left the room and still gets %v", user, got)
+			}
+		}
+		if got := pending(4); len(got[g.ID].([]any)) != 1 {
+			t.Fatalf("user 4, still a member, gets %v", got)
+		}
+		act(t, a, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{4}))
+		if n := h.count(t, "rtchat_notifications", "room_id = ?", g.ID); n != 0 {
+			t.Fatalf("%d notifications nobody waits for remain", n)
 		}
 	})
 }

@@ -123,7 +123,9 @@ func (t *RoomTx) AddMembers(ctx context.Context, ms []*Member) error {
 }
 
 // RemoveMembers deletes the memberships of userIDs, and with them their
-// roles and grants, and returns how many there were.
+// roles, grants and pending join requests, and the notifications of the
+// room still waiting for them (which would otherwise show them the room's
+// messages on their next connect). It returns how many members there were.
 func (t *RoomTx) RemoveMembers(ctx context.Context, userIDs []int64) (int, error) {
 	if len(userIDs) == 0 {
 		return 0, nil
@@ -135,7 +137,26 @@ func (t *RoomTx) RemoveMembers(ctx context.Context, userIDs []int64) (int, error
 		return 0, mapErr(err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), mapErr(err)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	notes := t.tx.NewSelect().Model((*Notification)(nil)).Column("n.id").Where("n.room_id = ?", t.Room.ID)
+	if _, err := t.tx.NewDelete().Model((*NotificationRecipient)(nil)).
+		Where("user_id IN (?) AND notification_id IN (?)", bun.In(userIDs), notes).
+		Exec(ctx); err != nil {
+		return 0, mapErr(err)
+	}
+	// A notification is deleted once nobody waits for it.
+	if _, err := t.tx.NewDelete().Model((*Notification)(nil)).
+		Where("room_id = ?", t.Room.ID).
+		Where("NOT EXISTS (SELECT 1 FROM rtchat_notification_recipients AS nr WHERE nr.notification_id = n.id)").
+		Exec(ctx); err != nil {
+		return 0, mapErr(err)
+	}
+	if err := t.DeleteJoinRequests(ctx, userIDs); err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // SetRole sets the role of the members among userIDs.
