@@ -168,7 +168,12 @@ func TestLeave(t *testing.T) {
 			t.Fatalf("roomexit = %v", exit)
 		}
 		only(t, "the leaving connection", b1, protocol.DispatchRoomExit)
-		only(t, "the leaver's other connection", b2, protocol.DispatchRoomExit)
+		// The leaving connection's copy answered the request; the other's
+		// carries no request_id.
+		if other := next(t, b2, protocol.DispatchRoomExit); other.RequestID != "" || f.RequestID == "" {
+			t.Fatalf("request_id: leaving connection %q, other connection %q", f.RequestID, other.RequestID)
+		}
+		quiet(t, "the leaver's other connection", b2)
 		for name, cl := range map[string]*client.Client{"the creator": a, "a member": c} {
 			rm := only(t, name, cl, protocol.DispatchRoomRemoveMembers)
 			if joinStrings(strs(rm["removed_members"])) != "user2" || rm["removed_by"] != "self" {
@@ -471,5 +476,104 @@ func TestRemovalClearsNotifications(t *testing.T) {
 		if n := h.count(t, "rtchat_notifications", "room_id = ?", g.ID); n != 0 {
 			t.Fatalf("%d notifications nobody waits for remain", n)
 		}
+	})
+}
+
+// TestSendReachesMembersOnly walks the send rules of the permission table
+// and checks every connection: an allowed message reaches every member's
+// connections, the sender's included, and nobody else; a refused one
+// reaches nobody.
+func TestSendReachesMembersOnly(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		creator, adm, granted, plain, outsider := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3), h.dial(t, 4), h.dial(t, 5)
+		plain2 := h.dial(t, 4)
+		everyone := map[int64][]*client.Client{1: {creator}, 2: {adm}, 3: {granted}, 4: {plain, plain2}, 5: {outsider}}
+		for _, tc := range []struct {
+			name   string
+			create map[string]any
+			allow  map[int64]bool // sender -> allowed
+		}{
+			{"1:1", map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{4}}, map[int64]bool{1: true, 4: true, 5: false}},
+			{"group", map[string]any{"type": protocol.RoomGroup, "participants": []int64{2, 3, 4}}, map[int64]bool{1: true, 2: true, 3: true, 4: true, 5: false}},
+			{"locked group", map[string]any{"type": protocol.RoomGroup, "participants": []int64{2, 3, 4}, "extra_fields": map[string]any{"group_locked": true}}, map[int64]bool{1: true, 2: true, 3: false, 4: false, 5: false}},
+			{"channel", map[string]any{"type": protocol.RoomChannel, "subscribers": []int64{2, 3, 4}, "extra_fields": map[string]any{"is_public": true}}, map[int64]bool{1: true, 2: true, 3: true, 4: false, 5: false}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.create["name"] = "room " + tc.name
+				room := createRoom(t, creator, tc.create)
+				members := map[int64]bool{1: true, 4: true}
+				if tc.name != "1:1" {
+					members[2], members[3] = true, true
+					promote := "add_admin"
+					grant := "can_add_new_participants"
+					if tc.name == "channel" {
+						promote, grant = "add_moderator", "can_send_messages"
+					}
+					act(t, creator, protocol.EventRoomModify, modify(room.ID, promote, map[string]any{"users": []int64{2}}))
+					act(t, creator, protocol.EventRoomModify, modify(room.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{grant}}))
+				}
+				for _, cs := range everyone {
+					settle(t, cs...)
+				}
+				for sender, allowed := range tc.allow {
+					content := fmt.Sprintf("from %d in %s", sender, tc.name)
+					c := everyone[sender][0]
+					if !allowed {
+						wantCode(t, refuse(t, c, protocol.EventMessageSend, roomData(room.ID, "content", content)), protocol.CodePermissionDenied)
+					} else {
+						post(t, c, room.ID, content)
+					}
+					for user, cs := range everyone {
+						for i, cl := range cs {
+							name := fmt.Sprintf("user %d connection %d after %d sent", user, i+1, sender)
+							if allowed && members[user] && !(user == sender && i == 0) {
+								if m := decode[wireMessage](t, next(t, cl, protocol.DispatchMessage)); m.Content != content {
+									t.Fatalf("%s: got %+v", name, m)
+								}
+							}
+							quiet(t, name, cl)
+						}
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestChannelSubscribersByGrants: in a channel the subscriber grants decide
+// who adds and removes subscribers; every connection sees only its part.
+func TestChannelSubscribersByGrants(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		owner, adder, remover, plain, newcomer, outsider := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3), h.dial(t, 4), h.dial(t, 6), h.dial(t, 9)
+		ch := createRoom(t, owner, map[string]any{"type": protocol.RoomChannel, "name": "news", "subscribers": []int64{2, 3, 4}})
+		act(t, owner, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{2}, "permissions": []string{"can_add_new_subscribers"}}))
+		act(t, owner, protocol.EventRoomModify, modify(ch.ID, "add_permission", map[string]any{"users": []int64{3}, "permissions": []string{"can_remove_subscribers"}}))
+		settle(t, owner, adder, remover, plain, newcomer, outsider)
+
+		// Each grant is for its own action.
+		wantCode(t, refuse(t, remover, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{6})), protocol.CodePermissionDenied)
+		wantCode(t, refuse(t, adder, protocol.EventRoomRemoveMembers, roomData(ch.ID, "members", []int64{4})), protocol.CodePermissionDenied)
+		wantCode(t, refuse(t, plain, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{6})), protocol.CodePermissionDenied)
+		for name, c := range map[string]*client.Client{"the owner": owner, "the newcomer": newcomer, "a subscriber": plain} {
+			quiet(t, name, c)
+		}
+
+		added := decode[map[string]any](t, act(t, adder, protocol.EventRoomAddMembers, roomData(ch.ID, "members", []int64{6})))
+		wantIDs(t, "subscribers", userIDsOf(added["room"].(map[string]any)["subscribers"]), 1, 2, 3, 4, 6)
+		for name, c := range map[string]*client.Client{"the owner": owner, "the adder": adder, "the remover": remover, "a subscriber": plain, "the newcomer": newcomer} {
+			only(t, name, c, protocol.DispatchRoomAddMembers)
+		}
+		quiet(t, "an outsider", outsider)
+
+		act(t, remover, protocol.EventRoomRemoveMembers, roomData(ch.ID, "members", []int64{4}))
+		only(t, "the removed subscriber", plain, protocol.DispatchRoomExit)
+		for name, c := range map[string]*client.Client{"the owner": owner, "the adder": adder, "the remover": remover, "the newcomer": newcomer} {
+			rm := only(t, name, c, protocol.DispatchRoomRemoveMembers)
+			wantIDs(t, "subscribers", userIDsOf(rm["room"].(map[string]any)["subscribers"]), 1, 2, 3, 6)
+		}
+		quiet(t, "an outsider", outsider)
+		// The owner (the channel's creator) is never removed by others.
+		wantError(t, refuse(t, remover, protocol.EventRoomRemoveMembers, roomData(ch.ID, "members", []int64{1})), protocol.CodePermissionDenied, "The creator of a room cannot be removed or demoted by others.")
+		wantIDs(t, "member rows", h.members(t, ch.ID), 1, 2, 3, 6)
 	})
 }
