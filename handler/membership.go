@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/rtchat/rtchat/model"
@@ -331,6 +332,13 @@ func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, 
 // then sends roomaddmembers.dispatch to the room. With nobody new, the room
 // is answered to the caller alone.
 func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*model.Member, added []int64, by string) error {
+	// The members are stored: their connections join first, whatever fails
+	// after.
+	if len(added) > 0 {
+		if err := r.Out.Join(ctx, room.ID, added...); err != nil {
+			return err
+		}
+	}
 	detail, err := roomDetail(ctx, r, room, members)
 	if err != nil {
 		return err
@@ -343,9 +351,6 @@ func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*
 	if len(added) == 0 {
 		return r.Out.Reply(protocol.DispatchRoomAddMembers, data)
 	}
-	if err := r.Out.Join(ctx, room.ID, added...); err != nil {
-		return err
-	}
 	return r.Out.Room(ctx, room.ID, protocol.DispatchRoomAddMembers, data)
 }
 
@@ -356,30 +361,25 @@ func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*
 // removed, the caller alone gets the room back.
 func publishRemoved(ctx context.Context, r *Request, res removal, by, message string) error {
 	detail, err := roomDetail(ctx, r, res.room, res.members)
-	if err != nil {
-		return err
+	var names []string
+	if err == nil {
+		names, err = usernames(ctx, r, res.removed)
 	}
-	names, err := usernames(ctx, r, res.removed)
 	if err != nil {
-		return err
+		// The removal is stored: the connections leave the room whatever
+		// else fails.
+		return errors.Join(err, r.Out.Leave(ctx, res.room.ID, res.removed...))
 	}
 	removed := map[string]any{"room": detail, "removed_members": names, "removed_by": by}
 	if len(res.removed) == 0 {
 		return r.Out.Reply(protocol.DispatchRoomRemoveMembers, removed)
 	}
-	if err := r.Out.User(ctx, protocol.DispatchRoomExit, map[string]any{"room": detail, "message": message}, res.removed...); err != nil {
+	err = r.Out.User(ctx, protocol.DispatchRoomExit, map[string]any{"room": detail, "message": message}, res.removed...)
+	if err == nil && res.deleted {
+		err = r.Out.Room(ctx, res.room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": res.room.ID})
+	}
+	if err := errors.Join(err, r.Out.Leave(ctx, res.room.ID, res.removed...)); err != nil || res.deleted {
 		return err
-	}
-	if res.deleted {
-		if err := r.Out.Room(ctx, res.room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": res.room.ID}); err != nil {
-			return err
-		}
-	}
-	if err := r.Out.Leave(ctx, res.room.ID, res.removed...); err != nil {
-		return err
-	}
-	if res.deleted {
-		return nil
 	}
 	return r.Out.Room(ctx, res.room.ID, protocol.DispatchRoomRemoveMembers, removed)
 }

@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -280,14 +281,13 @@ func modifyDelete(ctx context.Context, r *Request, room *model.Room) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Out.Room(ctx, room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": room.ID}); err != nil {
-		return err
-	}
 	ids := make([]int64, len(members))
 	for i, m := range members {
 		ids[i] = m.UserID
 	}
-	return r.Out.Leave(ctx, room.ID, ids...)
+	err = r.Out.Room(ctx, room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": room.ID})
+	// The room is gone: its members' connections leave it whatever failed.
+	return errors.Join(err, r.Out.Leave(ctx, room.ID, ids...))
 }
 
 // modifyRole makes members admins (groups) or moderators (channels), or

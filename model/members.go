@@ -250,13 +250,3 @@ func (t *RoomTx) DeleteJoinRequests(ctx context.Context, userIDs []int64) error 
 		Exec(ctx)
 	return mapErr(err)
 }
-
-// JoinRequests returns the ids of the users with a pending request to join
-// a room, oldest first.
-func (s *Store) JoinRequests(ctx context.Context, roomID string) ([]int64, error) {
-	var ids []int64
-	err := s.db.NewSelect().Model((*JoinRequest)(nil)).Column("jr.user_id").
-		Where("jr.room_id = ?", roomID).Order("jr.created_at ASC", "jr.user_id ASC").
-		Scan(ctx, &ids)
-	return ids, mapErr(err)
-}
