@@ -1,7 +1,6 @@
 package rtchat_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/rtchat/rtchat"
@@ -9,20 +8,11 @@ import (
 	"github.com/rtchat/rtchat/protocol"
 )
 
-// archivable is an app's permission handler: the default rules, except that
-// nobody sends to a room whose preferences say archived: true.
-type archivable struct{ rtchat.DefaultPermissions }
-
+// detailArchived is what readOnlyArchive (example_permissions_test.go)
+// answers.
 const detailArchived = "This room is archived."
 
-func (p archivable) CanSend(ctx context.Context, c rtchat.PermissionCheck) error {
-	if archived, _ := c.Room.Property.Preferences["archived"].(bool); archived {
-		return protocol.Denied(detailArchived)
-	}
-	return p.DefaultPermissions.CanSend(ctx, c)
-}
-
-var _ rtchat.PermissionHandler = archivable{}
+var _ rtchat.PermissionHandler = readOnlyArchive{}
 
 func TestCustomPermissionHandler(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
@@ -58,5 +48,5 @@ func TestCustomPermissionHandler(t *testing.T) {
 		wantError(t, refuse(t, b, protocol.EventMessageSend, roomData(live.ID, "content", "hi")), protocol.CodePermissionDenied, detailArchived)
 		act(t, a, protocol.EventRoomModify, modify(live.ID, "update", map[string]any{"property": map[string]any{"preferences": map[string]any{"archived": false}}}))
 		post(t, b, live.ID, "back")
-	}, rtchat.WithPermissionHandler(archivable{}))
+	}, rtchat.WithPermissionHandler(readOnlyArchive{}))
 }
