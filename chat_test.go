@@ -351,7 +351,9 @@ func TestOversizeFrameCloses1009(t *testing.T) {
 		a := h.dial(t, 1)
 		big := `{"event_type":"room.list","data":{"x":"` + strings.Repeat("x", 70<<10) + `"}}`
 		if err := a.SendRaw(testCtx(t), websocket.TextMessage, []byte(big)); err != nil {
-			t.Fatal(err)
+			// The server may refuse the frame and close before the client
+			// has finished writing it; the close code below is the check.
+			t.Logf("writing the oversize frame: %v", err)
 		}
 		select {
 		case <-a.Closed():

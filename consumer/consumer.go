@@ -252,22 +252,25 @@ func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
 func (cs *Consumer) deliver(m broker.Message) {
 	switch m.Kind {
 	case broker.KindRoom:
-		cs.hub.eachInRoom(m.Room, func(c *Conn) {
-			if m.EchoConn != "" && c.id == m.EchoConn {
-				c.write(m.EchoFrame)
-				return
-			}
-			c.write(m.Frame)
-		})
+		cs.hub.eachInRoom(m.Room, func(c *Conn) { c.write(frameFor(m, c)) })
 	case broker.KindUser:
 		for _, u := range m.Users {
-			cs.hub.eachOfUser(u, func(c *Conn) { c.write(m.Frame) })
+			cs.hub.eachOfUser(u, func(c *Conn) { c.write(frameFor(m, c)) })
 		}
 	case broker.KindJoin:
 		cs.hub.join(m.Room, m.Users)
 	case broker.KindLeave:
 		cs.hub.leave(m.Room, m.Users)
 	}
+}
+
+// frameFor returns the frame of m for c: the copy carrying request_id for
+// the connection whose request caused it, the shared frame for the others.
+func frameFor(m broker.Message, c *Conn) []byte {
+	if m.EchoConn != "" && c.id == m.EchoConn {
+		return m.EchoFrame
+	}
+	return m.Frame
 }
 
 // Stats counts this node's fan-out index.

@@ -49,7 +49,13 @@ func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs .
 	if err != nil {
 		return err
 	}
-	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame})
+	m := broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame}
+	if o.requestID != "" {
+		// The requester may be among the users (room.leave's roomexit): its
+		// copy answers the request, as a room event's does.
+		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
+	}
+	return o.cs.cfg.Broker.Publish(ctx, m)
 }
 
 func (o *outbox) Join(ctx context.Context, roomID string, userIDs ...int64) error {

@@ -32,6 +32,11 @@ func Default() *Map {
 	m.Set(protocol.EventRoomList, handler.RoomList)
 	m.Set(protocol.EventRoomInfo, handler.RoomInfo)
 	m.Set(protocol.EventRoomMessages, handler.RoomMessages)
+	m.Set(protocol.EventRoomJoin, handler.RoomJoin)
+	m.Set(protocol.EventRoomLeave, handler.RoomLeave)
+	m.Set(protocol.EventRoomAddMembers, handler.RoomAddMembers)
+	m.Set(protocol.EventRoomRemoveMembers, handler.RoomRemoveMembers)
+	m.Set(protocol.EventRoomModify, handler.RoomModify)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
 	return m
 }

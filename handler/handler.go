@@ -50,6 +50,8 @@ type Outbox interface {
 	// on every node. The requesting connection's copy carries request_id.
 	Room(ctx context.Context, roomID, eventType string, data any) error
 	// User sends an event to every connection of each user, on every node.
+	// When the requesting connection is among them, its copy carries
+	// request_id.
 	User(ctx context.Context, eventType string, data any, userIDs ...int64) error
 	// Join adds the users' open connections to the room's fan-out, on every node.
 	Join(ctx context.Context, roomID string, userIDs ...int64) error

@@ -16,6 +16,11 @@ type Check struct {
 	Member  *model.Member
 	Action  string
 	Message *model.Message
+	// Targets are the memberships the action applies to, for
+	// room.remove_members and the room.modify role and grant actions: the
+	// requested users who are members of the room (the others have nothing
+	// to lose). Nil for the other checks.
+	Targets []*model.Member
 }
 
 // IsCreator reports whether the user created the room.
@@ -35,19 +40,23 @@ func (c Check) IsAdmin() bool {
 type Permissions interface {
 	// CanSend: message.send and message.typing.
 	CanSend(ctx context.Context, c Check) error
-	// CanAccessRoom: room.info, room.messages, message.read, message.acknowledged, message.react.
+	// CanAccessRoom: room.info, room.messages, message.read, message.acknowledged,
+	// message.react, and room.leave (only a member leaves).
 	CanAccessRoom(ctx context.Context, c Check) error
 	// CanAccessMessage: reading a message, as the source of a reply or forward.
 	CanAccessMessage(ctx context.Context, c Check) error
 	// CanModifyMessage: editing or deleting a message.
 	CanModifyMessage(ctx context.Context, c Check) error
-	// CanAddMembers: room.add_members.
+	// CanAddMembers: room.add_members (approving a join request included).
 	CanAddMembers(ctx context.Context, c Check) error
-	// CanRemoveMembers: room.remove_members.
+	// CanRemoveMembers: room.remove_members; c.Targets are the members to
+	// remove.
 	CanRemoveMembers(ctx context.Context, c Check) error
-	// CanAdministerRoom: room.modify (c.Action is the modify action).
+	// CanAdministerRoom: room.modify (c.Action is the modify action; for the
+	// role and grant actions c.Targets are the members it applies to).
 	CanAdministerRoom(ctx context.Context, c Check) error
-	// CanJoin: room.join.
+	// CanJoin: room.join (joining a public channel, or asking to join a
+	// group that requires approval).
 	CanJoin(ctx context.Context, c Check) error
 }
 
@@ -110,17 +119,47 @@ func (Default) CanAddMembers(_ context.Context, c Check) error {
 
 // CanRemoveMembers allows group admins and members granted
 // can_remove_participants, channel admins and members granted
-// can_remove_subscribers; never in a 1:1 (4003).
+// can_remove_subscribers; never in a 1:1 (4003). Whoever removes, the
+// creator is never removed by someone else, and only the creator removes
+// an admin or moderator other than oneself (c.Targets).
 func (Default) CanRemoveMembers(_ context.Context, c Check) error {
-	return memberChange(c, func(m *model.Member) bool { return m.CanRemoveParticipants }, func(m *model.Member) bool { return m.CanRemoveSubscribers })
+	err := memberChange(c, func(m *model.Member) bool { return m.CanRemoveParticipants }, func(m *model.Member) bool { return m.CanRemoveSubscribers })
+	if err != nil {
+		return err
+	}
+	for _, t := range c.Targets {
+		if t.UserID == c.UserID {
+			continue
+		}
+		if c.Room.CreatorID != nil && t.UserID == *c.Room.CreatorID {
+			return protocol.Denied(DetailCreatorProtected)
+		}
+		if t.IsAdmin() && !c.IsCreator() {
+			return protocol.Denied(DetailAdminProtected)
+		}
+	}
+	return nil
 }
 
+// Details of the refusals that protect the creator and the admins.
+const (
+	// DetailCreatorProtected answers an attempt to remove or demote the
+	// creator of a room.
+	DetailCreatorProtected = "The creator of a room cannot be removed or demoted by others."
+	// DetailAdminProtected answers an admin or a granted member who tries
+	// to remove another admin or moderator.
+	DetailAdminProtected = "Only the creator can remove an admin or moderator."
+)
+
+// memberChange is the rule of adding and removing members. A non-member is
+// refused before the room type is looked at, so the answer tells an
+// outsider nothing about the room.
 func memberChange(c Check, groupGrant, channelGrant func(*model.Member) bool) error {
-	if c.Room.Type == model.TypeOneToOne {
-		return protocol.NewError(protocol.CodeInvalid, protocol.DetailOneToOneSize)
-	}
 	if c.Member == nil {
 		return denied()
+	}
+	if c.Room.Type == model.TypeOneToOne {
+		return protocol.NewError(protocol.CodeInvalid, protocol.DetailOneToOneSize)
 	}
 	if c.IsAdmin() {
 		return nil
@@ -132,7 +171,8 @@ func memberChange(c Check, groupGrant, channelGrant func(*model.Member) bool) er
 }
 
 // CanAdministerRoom allows admins (any participant of a 1:1); deleting a room
-// is for its creator only (either participant of a 1:1).
+// is for its creator only (either participant of a 1:1). The creator keeps
+// the admin or moderator role: nobody else takes it away (c.Targets).
 func (Default) CanAdministerRoom(_ context.Context, c Check) error {
 	if c.Member == nil {
 		return denied()
@@ -140,7 +180,7 @@ func (Default) CanAdministerRoom(_ context.Context, c Check) error {
 	if c.Room.Type == model.TypeOneToOne {
 		return nil
 	}
-	if c.Action == "delete" {
+	if c.Action == ModifyDelete {
 		if !c.IsCreator() {
 			return protocol.Denied(protocol.DetailNotCreator)
 		}
@@ -149,14 +189,34 @@ func (Default) CanAdministerRoom(_ context.Context, c Check) error {
 	if !c.IsAdmin() {
 		return denied()
 	}
+	if c.Action == ModifyRemoveAdmin || c.Action == ModifyRemoveModerator {
+		for _, t := range c.Targets {
+			if c.Room.CreatorID != nil && t.UserID == *c.Room.CreatorID && t.UserID != c.UserID {
+				return protocol.Denied(DetailCreatorProtected)
+			}
+		}
+	}
 	return nil
 }
 
-// CanJoin allows joining public channels only; groups answer "Ask an admin
-// to add you to the group".
+// CanJoin allows joining a public channel, and asking to join a group that
+// requires approval (the request waits for an admin); a member joining
+// again changes nothing and is allowed. Everything else answers 4003 "Ask
+// an admin to add you to the group", whatever the room type, so the answer
+// tells an outsider nothing more.
 func (Default) CanJoin(_ context.Context, c Check) error {
-	if c.Room.Type == model.TypeChannel && c.Room.IsPublic {
+	if c.Member != nil {
 		return nil
+	}
+	switch c.Room.Type {
+	case model.TypeChannel:
+		if c.Room.IsPublic {
+			return nil
+		}
+	case model.TypeGroup:
+		if c.Room.JoinApprovalRequired {
+			return nil
+		}
 	}
 	return protocol.NewError(protocol.CodeInvalid, protocol.DetailAskAdmin)
 }

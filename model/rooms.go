@@ -73,9 +73,7 @@ func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) 
 
 // Members returns the members of a room, oldest first.
 func (s *Store) Members(ctx context.Context, roomID string) ([]*Member, error) {
-	var ms []*Member
-	err := s.db.NewSelect().Model(&ms).Where("m.room_id = ?", roomID).Order("m.joined_at ASC", "m.user_id ASC").Scan(ctx)
-	return ms, mapErr(err)
+	return members(ctx, s.db, roomID)
 }
 
 // UserRoomIDs returns the ids of the rooms a user belongs to.
