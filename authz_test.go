@@ -91,8 +91,10 @@ var matrixKinds = []roomKind{
 // fixture is the room one cell of the matrix runs in.
 type fixture struct {
 	roomID string
-	kind   roomKind
-	cell   int
+	// messageID is the creator's message in the room.
+	messageID string
+	kind      roomKind
+	cell      int
 }
 
 func (fx fixture) grant() string {
@@ -202,6 +204,33 @@ var matrixRows = []matrixRow{
 		data:  func(fx fixture) any { return roomData(fx.roomID, "members", []int64{targetID}) },
 		want:  same(want{deny, bad, na, na, bad}, want{deny, deny, ok, ok, ok}),
 	},
+	messageRow(protocol.EventMessageRead, nil),
+	messageRow(protocol.EventMessageAcknowledged, nil),
+	messageRow(protocol.EventMessageEdits, nil),
+	messageRow(protocol.EventMessageReact, map[string]any{"type": "add", "reaction_content": "👍"}),
+	{
+		event: protocol.EventMessageTyping,
+		data:  func(fx fixture) any { return roomData(fx.roomID) },
+		want: map[string]want{
+			"1:1":                        {deny, ok, na, na, ok},
+			"group":                      {deny, ok, ok, ok, ok},
+			"locked group with approval": {deny, deny, deny, ok, ok},
+			"public channel":             {deny, deny, ok, ok, ok},
+			"private channel":            {deny, deny, ok, ok, ok},
+		},
+	},
+	{
+		event: protocol.EventMessageModify + " update",
+		data: func(fx fixture) any {
+			return map[string]any{"action": "update", "message_id": fx.messageID, "extra_fields": map[string]any{"content": "edited"}}
+		},
+		want: same(want{deny, deny, na, na, ok}, want{deny, deny, deny, deny, ok}),
+	},
+	{
+		event: protocol.EventMessageModify + " delete",
+		data:  func(fx fixture) any { return map[string]any{"action": "delete", "message_id": []string{fx.messageID}} },
+		want:  same(want{deny, deny, na, na, ok}, want{deny, deny, deny, deny, ok}),
+	},
 	modifyRow("update", func(fixture) map[string]any {
 		return map[string]any{"property": map[string]any{"preferences": map[string]any{"pinned": true}}}
 	}, same(want{deny, ok, na, na, ok}, want{deny, deny, deny, ok, ok})),
@@ -212,6 +241,19 @@ var matrixRows = []matrixRow{
 	modifyRow("remove_moderator", users(adminID), channelsOnly()),
 	modifyRow("add_permission", grantTo(targetID), same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok})),
 	modifyRow("remove_permission", grantTo(grantedID), same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok})),
+}
+
+// messageRow is a member-only event on the creator's message of the cell:
+// data plus message_id.
+func messageRow(event string, data map[string]any) matrixRow {
+	return matrixRow{event: event, want: same(want{deny, ok, na, na, ok}, want{deny, ok, ok, ok, ok}), data: func(fx fixture) any {
+		d := maps.Clone(data)
+		if d == nil {
+			d = map[string]any{}
+		}
+		d["message_id"] = fx.messageID
+		return d
+	}}
 }
 
 // groupsOnly: an admin action of groups; channels answer 4003 to admins.
@@ -331,8 +373,8 @@ func setupCell(t *testing.T, h *harness, conns map[int64]*client.Client, kind ro
 		request(t, c, protocol.EventRoomModify, modify(room.ID, kind.promote, map[string]any{"users": []int64{adminID}}))
 		request(t, c, protocol.EventRoomModify, modify(room.ID, "add_permission", map[string]any{"users": []int64{grantedID}, "permissions": kind.grants}))
 	}
-	post(t, c, room.ID, messageSecret(cell))
-	return fixture{roomID: room.ID, kind: kind, cell: cell}
+	m := post(t, c, room.ID, messageSecret(cell))
+	return fixture{roomID: room.ID, messageID: m.ID, kind: kind, cell: cell}
 }
 
 // deleteOneToOnes deletes the creator's 1:1 rooms with the plain member.

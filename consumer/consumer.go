@@ -223,15 +223,21 @@ func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, 
 			err = fmt.Errorf("rtchat: handler %s panicked: %v", event, p)
 		}
 	}()
+	out := &outbox{cs: cs, conn: c, requestID: requestID}
 	req := &handler.Request{
 		Event: event, RequestID: requestID, UserID: c.userID, ConnID: c.id, Data: data,
-		Env: cs.cfg.Env, Out: &outbox{cs: cs, conn: c, requestID: requestID},
+		Env: cs.cfg.Env, Out: out,
 	}
 	run := func(ctx context.Context) error { return fn(ctx, req) }
 	if h := cs.cfg.Hooks.AroundEvent; h != nil {
-		return h(ctx, c, event, run)
+		err = h(ctx, c, event, run)
+	} else {
+		err = run(ctx)
 	}
-	return run(ctx)
+	if err == nil {
+		out.finish(event)
+	}
+	return err
 }
 
 // writeError is the one place an error becomes an error frame.

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"slices"
 
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/handler"
@@ -14,6 +15,9 @@ type outbox struct {
 	cs        *Consumer
 	conn      *Conn
 	requestID string
+	// answered is set once a frame meant for the requester (a reply, or
+	// its copy of an event it takes part in) has been sent.
+	answered bool
 }
 
 var _ handler.Outbox = (*outbox)(nil)
@@ -24,11 +28,13 @@ func (o *outbox) Reply(eventType string, data any) error {
 		return err
 	}
 	o.conn.write(frame)
+	o.answered = true
 	return nil
 }
 
 func (o *outbox) ReplyFrame(frame []byte) error {
 	o.conn.write(frame)
+	o.answered = true
 	return nil
 }
 
@@ -41,6 +47,7 @@ func (o *outbox) Room(ctx context.Context, roomID, eventType string, data any) e
 	if o.requestID != "" {
 		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
 	}
+	o.answered = true // handlers publish to rooms the requester is in
 	return o.cs.cfg.Broker.Publish(ctx, m)
 }
 
@@ -55,7 +62,24 @@ func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs .
 		// copy answers the request, as a room event's does.
 		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
 	}
+	if slices.Contains(userIDs, o.conn.userID) {
+		o.answered = true
+	}
 	return o.cs.cfg.Broker.Publish(ctx, m)
+}
+
+// finish answers a request that succeeded without any frame for the
+// requester (an acknowledgement of others' messages, a throttled typing
+// signal) with done.dispatch, so a client waiting on its request_id is
+// never left hanging. Requests without a request_id get nothing, as in the
+// original protocol.
+func (o *outbox) finish(event string) {
+	if o.requestID == "" || o.answered {
+		return
+	}
+	if frame, err := protocol.EncodeEvent(protocol.DispatchDone, map[string]string{"event_type": event}, o.requestID); err == nil {
+		o.conn.write(frame)
+	}
 }
 
 func (o *outbox) Join(ctx context.Context, roomID string, userIDs ...int64) error {

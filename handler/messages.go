@@ -74,7 +74,7 @@ func accessMessages(ctx context.Context, r *Request, ids []string) (map[string]C
 	if err != nil {
 		return nil, err
 	}
-	members, err := r.Env.Store.Memberships(ctx, r.UserID, roomIDs)
+	members, err := r.Env.Store.UserMemberships(ctx, r.UserID, roomIDs)
 	if err != nil {
 		return nil, err
 	}

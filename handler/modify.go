@@ -9,7 +9,7 @@ import (
 	"github.com/rtchat/rtchat/serializer"
 )
 
-type modifyData struct {
+type messageModifyData struct {
 	Action      string                     `json:"action" validate:"required,oneof=update delete"`
 	MessageID   json.RawMessage            `json:"message_id"`
 	ExtraFields map[string]json.RawMessage `json:"extra_fields"`
@@ -21,7 +21,7 @@ type modifyData struct {
 // The caller must have sent every message. messagemodification.dispatch
 // goes to the room.
 func MessageModify(ctx context.Context, r *Request) error {
-	var in modifyData
+	var in messageModifyData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}

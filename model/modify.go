@@ -76,9 +76,9 @@ func (s *Store) MemberIDs(ctx context.Context, roomID string) ([]int64, error) {
 	return ids, mapErr(err)
 }
 
-// Memberships returns the user's memberships of the given rooms, by room id;
+// UserMemberships returns the user's memberships of the given rooms, by room id;
 // rooms the user is not a member of are absent.
-func (s *Store) Memberships(ctx context.Context, userID int64, roomIDs []string) (map[string]*Member, error) {
+func (s *Store) UserMemberships(ctx context.Context, userID int64, roomIDs []string) (map[string]*Member, error) {
 	var ms []*Member
 	if len(roomIDs) > 0 {
 		if err := s.db.NewSelect().Model(&ms).Where("m.user_id = ? AND m.room_id IN (?)", userID, bun.In(roomIDs)).Scan(ctx); err != nil {

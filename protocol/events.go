@@ -44,6 +44,10 @@ const (
 	DispatchRoomDelete        = "roomdelete.dispatch"
 	DispatchHeartbeat         = "heartbeat.dispatch"
 	DispatchPresence          = "presence.dispatch"
+	// DispatchDone answers a request that carried a request_id and
+	// succeeded without any other frame for the requester: {"event_type":
+	// "<request name>"}.
+	DispatchDone = "done.dispatch"
 )
 
 // Room types as they appear on the wire.
