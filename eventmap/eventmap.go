@@ -27,6 +27,7 @@ func Default() *Map {
 	m.Set(protocol.EventRoomInfo, handler.RoomInfo)
 	m.Set(protocol.EventRoomMessages, handler.RoomMessages)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
+	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
 	return m
 }
 

@@ -1,0 +1,109 @@
+package handler
+
+import (
+	"context"
+	"time"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// MaxPresenceQuery is the most user ids one presence.query may ask about.
+const MaxPresenceQuery = 500
+
+// PresenceUser is one user's entry in presence.dispatch. LastSeen is when
+// the user was last seen: now for an online user, the last frame or pong of
+// their last connection for an offline one, and null when rtchat has no
+// record of them (never connected, or their sessions are older than the
+// retention).
+type PresenceUser struct {
+	UserID   int64      `json:"user_id"`
+	Online   bool       `json:"online"`
+	LastSeen *time.Time `json:"last_seen"`
+}
+
+// PresenceData is the payload of presence.dispatch.
+type PresenceData struct {
+	Users []PresenceUser `json:"users"`
+}
+
+type presenceQueryData struct {
+	UserIDs []int64 `json:"user_ids" validate:"required,min=1,max=500,dive,gt=0"`
+}
+
+// PresenceQuery handles presence.query: for each of user_ids (1 to
+// MaxPresenceQuery positive ids) that shares a room with the caller, whether
+// they are online and when they were last seen, answered to the caller in
+// the order asked. Users sharing no room with the caller are left out of
+// the answer, not reported offline, so the query reveals nothing about
+// strangers.
+func PresenceQuery(ctx context.Context, r *Request) error {
+	var in presenceQueryData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	asked := uniq(in.UserIDs)
+	visible, err := r.Env.Store.SharingRoom(ctx, r.UserID, asked)
+	if err != nil {
+		return err
+	}
+	online, err := r.Env.Presence.Online(ctx, visible)
+	if err != nil {
+		return err
+	}
+	shares := make(map[int64]bool, len(visible))
+	var offline []int64
+	for _, u := range visible {
+		shares[u] = true
+		if !online[u] {
+			offline = append(offline, u)
+		}
+	}
+	seen, err := r.Env.Store.LastSeen(ctx, offline)
+	if err != nil {
+		return err
+	}
+	now := model.Now()
+	out := PresenceData{Users: []PresenceUser{}}
+	for _, u := range asked {
+		if !shares[u] {
+			continue
+		}
+		e := PresenceUser{UserID: u, Online: online[u]}
+		if e.Online {
+			e.LastSeen = &now
+		} else if t, ok := seen[u]; ok {
+			e.LastSeen = &t
+		}
+		out.Users = append(out.Users, e)
+	}
+	return r.Out.Reply(protocol.DispatchPresence, out)
+}
+
+// PresenceChanged tells the members of userID's rooms, each once however
+// many rooms they share, that the user came online or went offline, with
+// presence.dispatch. The user's own connections are not told: a device
+// knows its own state, and must not hear that its user went offline. The
+// consumer calls it when a user's first connection opens and when the last
+// one closes.
+func PresenceChanged(ctx context.Context, env *Env, out Outbox, userID int64, online bool, lastSeen time.Time) error {
+	members, err := env.Store.CoMembers(ctx, userID)
+	if err != nil || len(members) == 0 {
+		return err
+	}
+	data := PresenceData{Users: []PresenceUser{{UserID: userID, Online: online, LastSeen: &lastSeen}}}
+	return out.User(ctx, protocol.DispatchPresence, data, members...)
+}
+
+// uniq returns ids without repeats, in their first order.
+func uniq(ids []int64) []int64 {
+	seen := make(map[int64]struct{}, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
+}
