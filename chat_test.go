@@ -350,9 +350,9 @@ func TestOversizeFrameCloses1009(t *testing.T) {
 	eachDB(t, func(t *testing.T, h *harness) {
 		a := h.dial(t, 1)
 		big := `{"event_type":"room.list","data":{"x":"` + strings.Repeat("x", 70<<10) + `"}}`
-		if err := a.SendRaw(testCtx(t), websocket.TextMessage, []byte(big)); err != nil {
-			t.Fatal(err)
-		}
+		// The server closes as soon as it has read the frame's header, so
+		// writing the rest may fail: the close code below is what counts.
+		_ = a.SendRaw(testCtx(t), websocket.TextMessage, []byte(big))
 		select {
 		case <-a.Closed():
 		case <-testCtx(t).Done():
