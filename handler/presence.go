@@ -8,7 +8,8 @@ import (
 	"github.com/rtchat/rtchat/protocol"
 )
 
-// MaxPresenceQuery is the most user ids one presence.query may ask about.
+// MaxPresenceQuery is the most user ids one presence.query may ask about
+// (the validate tag of presenceQueryData repeats it).
 const MaxPresenceQuery = 500
 
 // PresenceUser is one user's entry in presence.dispatch. LastSeen is when
