@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun"
 	"go.uber.org/goleak"
 )
 
@@ -22,7 +24,9 @@ func TestMain(m *testing.M) {
 // fan-out index and presence empty and the goroutines return to the
 // baseline.
 func TestDisconnectsLeaveNothingBehind(t *testing.T) {
-	eachDB(t, func(t *testing.T, h *harness) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		var gone disconnects
+		h := newHarness(t, db, gone.option())
 		a := h.dial(t, 1)
 		createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2, 3}})
 		cycles := 1000
@@ -59,6 +63,8 @@ func TestDisconnectsLeaveNothingBehind(t *testing.T) {
 			_ = ws.NetConn().Close()
 		}
 		waitFor(t, "index back to one connection", func() bool { s := h.chat.Stats(); return s.Conns == 1 && s.Users == 1 && s.Rooms == 1 })
+		gone.wait(t, 2, (cycles+1)/2) // every disconnect fully handled
+		gone.wait(t, 3, cycles/2)
 		var now int
 		waitFor(t, "goroutines back to baseline", func() bool { now = runtime.NumGoroutine(); return now <= before+2 })
 		t.Logf("%d cycles in %v; goroutines %d before, %d after", cycles, time.Since(start).Round(time.Millisecond), before, now)
