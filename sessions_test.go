@@ -2,6 +2,8 @@ package rtchat_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -214,7 +216,8 @@ func TestSilentClientIsClosedAndGoesOffline(t *testing.T) {
 		_ = silent.SetReadDeadline(time.Now().Add(5 * time.Second))
 		for {
 			if _, _, err := silent.ReadMessage(); err != nil {
-				if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
 					t.Fatal("the silent connection is still open")
 				}
 				break
@@ -346,7 +349,8 @@ func TestCloseSendsGoingAwayToEveryConnection(t *testing.T) {
 		}
 		// A closed chat refuses new connections.
 		_, err := client.Dial(testCtx(t), h.url, client.WithToken("1"))
-		if he, ok := err.(*client.HandshakeError); !ok || he.StatusCode != http.StatusServiceUnavailable {
+		var he *client.HandshakeError
+		if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("dial after Close: %v, want HTTP 503", err)
 		}
 	})
