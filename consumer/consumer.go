@@ -65,6 +65,7 @@ type Consumer struct {
 	sweeping bool       // the sweeper has been started
 
 	userLocks userLocks
+	shutdown  shutdown
 }
 
 const connKey = "rtchat.conn"
@@ -211,14 +212,18 @@ func (cs *Consumer) pushNotifications(ctx context.Context, c *Conn) {
 // closed it: it leaves the index at once, its session row is marked
 // disconnected (with its last activity as last_seen), presence forgets it
 // (the last connection of a user announces them offline), and the app's hook
-// runs last. It completes even during Close.
+// runs last. During Close, the row and the announcement join the shutdown
+// batch, which Close writes once every connection has ended.
 func (cs *Consumer) onDisconnect(s *melody.Session) {
 	c := connOf(s)
 	cs.hub.removeConn(c)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(cs.base), cs.cfg.EventTimeout)
 	defer cancel()
-	if err := cs.cfg.Env.Store.EndSession(ctx, c.id, c.LastSeen().Truncate(time.Microsecond), model.Now()); err != nil {
-		cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
+	end := model.SessionEnd{ID: c.id, LastSeen: c.LastSeen().Truncate(time.Microsecond)}
+	if cs.base.Err() == nil || !cs.shutdown.addEnd(end) {
+		if err := cs.cfg.Env.Store.EndSession(ctx, end.ID, end.LastSeen, model.Now()); err != nil {
+			cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
+		}
 	}
 	cs.goOffline(ctx, c)
 	if h := cs.cfg.Hooks.OnDisconnect; h != nil {
@@ -348,9 +353,12 @@ func (cs *Consumer) deliver(m broker.Message) {
 func (cs *Consumer) Stats() Stats { return cs.hub.stats() }
 
 // Close closes every connection with 1001 (going away) and waits, until ctx
-// ends, for their goroutines to finish: each connection's disconnect
-// handler has then marked its session row and told presence. The sweeper
-// stops too. New connections get HTTP 503 from the start of Close.
+// ends, for their goroutines to finish; then it marks their session rows
+// in one transaction and announces the users gone offline in one batch
+// (presence itself is told by each connection as it ends). The sweeper
+// stops too. New connections get HTTP 503 from the start of Close. When
+// ctx ends first, Close returns its error and the batch is written in the
+// background once the remaining connections have ended.
 func (cs *Consumer) Close(ctx context.Context) error {
 	cs.mu.Lock()
 	cs.stop()
@@ -361,6 +369,11 @@ func (cs *Consumer) Close(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		cs.wg.Wait()
+		// Not cut short by ctx: if ctx ends first, the batch is still
+		// written once the last connection has ended.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cs.cfg.EventTimeout)
+		defer cancel()
+		cs.finishShutdown(fctx)
 		close(done)
 	}()
 	select {

@@ -12,7 +12,9 @@ import (
 // The consumer keeps the presence manager told of every connection that
 // opens and closes, and announces a user's first connection (online) and
 // last one (offline) to the members of the user's rooms through
-// handler.PresenceChanged, so every node delivers it.
+// handler.PresenceChanged, so every node delivers it. While Close runs, the
+// offline announcements are collected and sent in one batch (see
+// shutdown.go).
 
 // userLocks is a fixed array of mutexes striped by user id. Each one is held
 // from a presence change to its announcement, so one user's online and
@@ -35,12 +37,14 @@ func (cs *Consumer) comeOnline(ctx context.Context, c *Conn) {
 		return
 	}
 	if first {
-		cs.announce(ctx, c, true, model.Now())
+		now := model.Now()
+		cs.announce(ctx, handler.PresenceUser{UserID: c.userID, Online: true, LastSeen: &now})
 	}
 }
 
 // goOffline forgets a closed connection and, if it was the user's last,
 // announces the user offline, last seen at the connection's last activity.
+// During Close the announcement joins the shutdown batch instead.
 func (cs *Consumer) goOffline(ctx context.Context, c *Conn) {
 	mu := cs.userLocks.get(c.userID)
 	mu.Lock()
@@ -50,14 +54,21 @@ func (cs *Consumer) goOffline(ctx context.Context, c *Conn) {
 		cs.log.Error("rtchat: presence disconnect", "err", err, "user", c.userID)
 		return
 	}
-	if last {
-		cs.announce(ctx, c, false, c.LastSeen().Truncate(time.Microsecond))
+	if !last {
+		return
 	}
+	seen := c.LastSeen().Truncate(time.Microsecond)
+	change := handler.PresenceUser{UserID: c.userID, Online: false, LastSeen: &seen}
+	if cs.base.Err() != nil && cs.shutdown.addOffline(change) {
+		return
+	}
+	cs.announce(ctx, change)
 }
 
-func (cs *Consumer) announce(ctx context.Context, c *Conn, online bool, lastSeen time.Time) {
-	out := &outbox{cs: cs, conn: c}
-	if err := handler.PresenceChanged(ctx, cs.cfg.Env, out, c.userID, online, lastSeen); err != nil {
-		cs.log.Error("rtchat: announce presence", "err", err, "user", c.userID, "online", online)
+// announce publishes presence changes; it needs no connection, so its
+// outbox has none.
+func (cs *Consumer) announce(ctx context.Context, changes ...handler.PresenceUser) {
+	if err := handler.PresenceChanged(ctx, cs.cfg.Env, &outbox{cs: cs}, changes...); err != nil {
+		cs.log.Error("rtchat: announce presence", "err", err, "users", len(changes))
 	}
 }

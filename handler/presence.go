@@ -2,6 +2,9 @@ package handler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rtchat/rtchat/model"
@@ -81,19 +84,61 @@ func PresenceQuery(ctx context.Context, r *Request) error {
 	return r.Out.Reply(protocol.DispatchPresence, out)
 }
 
-// PresenceChanged tells the members of userID's rooms, each once however
-// many rooms they share, that the user came online or went offline, with
-// presence.dispatch. The user's own connections are not told: a device
-// knows its own state, and must not hear that its user went offline. The
-// consumer calls it when a user's first connection opens and when the last
-// one closes.
-func PresenceChanged(ctx context.Context, env *Env, out Outbox, userID int64, online bool, lastSeen time.Time) error {
-	members, err := env.Store.CoMembers(ctx, userID)
-	if err != nil || len(members) == 0 {
+// PresenceChanged tells the members of the changed users' rooms that they
+// came online or went offline, with presence.dispatch: each recipient gets
+// one frame listing the changed users it shares a room with, however many
+// rooms they share. A user's own connections are not told about the user:
+// a device knows its own state, and must not hear that its user went
+// offline. One query finds every recipient.
+//
+// The consumer calls it with one change when a user's first connection
+// opens or last one closes, and with every user going offline at once when
+// the node shuts down. The changed users are not told about each other:
+// users going offline together have no connection left to tell.
+func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...PresenceUser) error {
+	ids := make([]int64, len(changes))
+	for i, ch := range changes {
+		ids[i] = ch.UserID
+	}
+	co, err := env.Store.CoMembers(ctx, ids)
+	if err != nil {
 		return err
 	}
-	data := PresenceData{Users: []PresenceUser{{UserID: userID, Online: online, LastSeen: &lastSeen}}}
-	return out.User(ctx, protocol.DispatchPresence, data, members...)
+	// Recipients told about the same changes share one publish.
+	type group struct {
+		users      []PresenceUser
+		recipients []int64
+	}
+	told := map[int64][]int{} // recipient -> indexes of its changes
+	for i, ch := range changes {
+		for _, r := range co[ch.UserID] {
+			told[r] = append(told[r], i)
+		}
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for r, idx := range told {
+		key := fmt.Sprint(idx)
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			for _, i := range idx {
+				g.users = append(g.users, changes[i])
+			}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		g.recipients = append(g.recipients, r)
+	}
+	slices.Sort(keys)
+	var errs []error
+	for _, k := range keys {
+		g := groups[k]
+		if err := out.User(ctx, protocol.DispatchPresence, PresenceData{Users: g.users}, g.recipients...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // uniq returns ids without repeats, in their first order.

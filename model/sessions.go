@@ -2,9 +2,12 @@ package model
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // StartSession records a new connection.
@@ -32,6 +35,50 @@ func (s *Store) EndSession(ctx context.Context, id string, lastSeen, at time.Tim
 		Where("id = ?", id).Exec(ctx)
 	return mapErr(err)
 }
+
+// SessionEnd is one connection to mark disconnected with EndSessions.
+type SessionEnd struct {
+	ID       string
+	LastSeen time.Time
+}
+
+// EndSessions is EndSession for many connections at once: a node shutting
+// down marks all its sessions with a few statements (one per
+// endSessionsChunk rows) in one transaction.
+func (s *Store) EndSessions(ctx context.Context, ends []SessionEnd, at time.Time) error {
+	if len(ends) == 0 {
+		return nil
+	}
+	// last_seen only moves forward: the larger of the stored value and the
+	// connection's, with the dialect's two-argument maximum.
+	greatest := "GREATEST"
+	if s.db.Dialect().Name() == dialect.SQLite {
+		greatest = "MAX"
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for chunk := range slices.Chunk(ends, endSessionsChunk) {
+			var whens strings.Builder
+			args := make([]any, 0, 2*len(chunk))
+			ids := make([]string, len(chunk))
+			for i, e := range chunk {
+				whens.WriteString(" WHEN ? THEN ?")
+				args = append(args, e.ID, e.LastSeen)
+				ids[i] = e.ID
+			}
+			_, err := tx.NewUpdate().Model((*Session)(nil)).
+				Set("disconnected_at = ?", at).
+				Set("last_seen = "+greatest+"(last_seen, CASE id"+whens.String()+" ELSE last_seen END)", args...).
+				Where("id IN (?)", bun.In(ids)).Exec(ctx)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// endSessionsChunk is how many rows one statement of EndSessions marks.
+const endSessionsChunk = 500
 
 // SessionByID returns a session row.
 func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {

@@ -1071,6 +1071,31 @@ func TestSessions(t *testing.T) {
 		if _, err := st.SessionByID(ctx, uuid.NewString()); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("SessionByID(unknown): err = %v, want ErrNotFound", err)
 		}
+
+		// EndSessions marks many at once, each with its own last_seen.
+		var ends []model.SessionEnd
+		for i := range 3 {
+			s := &model.Session{ID: uuid.NewString(), UserID: 8, NodeID: "node-a", ConnectedAt: base, LastSeen: base}
+			if err := st.StartSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			ends = append(ends, model.SessionEnd{ID: s.ID, LastSeen: base.Add(time.Duration(i) * time.Second)})
+		}
+		if err := st.EndSessions(ctx, ends, ended); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ends {
+			got, err := st.SessionByID(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.DisconnectedAt == nil || !got.DisconnectedAt.Equal(ended) || !got.LastSeen.Equal(e.LastSeen) {
+				t.Errorf("batch-ended session = %+v, want disconnected_at %v and last_seen %v", got, ended, e.LastSeen)
+			}
+		}
+		if err := st.EndSessions(ctx, nil, ended); err != nil {
+			t.Errorf("EndSessions(nil) = %v", err)
+		}
 	})
 }
 
@@ -1146,14 +1171,25 @@ func TestCoMembersAndSharingRoom(t *testing.T) {
 		createRoom(t, st, model.TypeGroup, base, 1, 2, 4) // 2 shares two rooms with 1
 		createRoom(t, st, model.TypeOneToOne, base, 1, 5)
 		createRoom(t, st, model.TypeGroup, base, 6, 7) // no room with 1
-		got, err := st.CoMembers(ctx, 1)
-		if err != nil || !slices.Equal(got, []int64{2, 3, 4, 5}) {
-			t.Errorf("CoMembers(1) = %v, %v; want [2 3 4 5], each once", got, err)
+		co, err := st.CoMembers(ctx, []int64{1, 6, 9})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got, err := st.CoMembers(ctx, 9); err != nil || len(got) != 0 {
-			t.Errorf("CoMembers(no rooms) = %v, %v", got, err)
+		if !slices.Equal(co[1], []int64{2, 3, 4, 5}) || !slices.Equal(co[6], []int64{7}) || len(co) != 2 {
+			t.Errorf("CoMembers(1, 6, 9) = %v; want 1: [2 3 4 5] (each once), 6: [7], and 9 left out", co)
 		}
-		got, err = st.SharingRoom(ctx, 1, []int64{7, 2, 5, 1, 99})
+		// Users asked about together are not each other's co-members.
+		co, err = st.CoMembers(ctx, []int64{1, 2, 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(co[1], []int64{3, 4, 5}) || !slices.Equal(co[2], []int64{3, 4}) || !slices.Equal(co[7], []int64{6}) || len(co) != 3 {
+			t.Errorf("CoMembers(1, 2, 7) = %v; want 1: [3 4 5], 2: [3 4], 7: [6]", co)
+		}
+		if co, err := st.CoMembers(ctx, nil); err != nil || len(co) != 0 {
+			t.Errorf("CoMembers(nil) = %v, %v", co, err)
+		}
+		got, err := st.SharingRoom(ctx, 1, []int64{7, 2, 5, 1, 99})
 		if err != nil || !slices.Equal(got, []int64{1, 2, 5}) {
 			t.Errorf("SharingRoom(1, ...) = %v, %v; want [1 2 5]", got, err)
 		}
