@@ -57,9 +57,10 @@ func (c *Conn) LastSeen() time.Time { return time.Unix(0, c.lastSeen.Load()).UTC
 
 // write queues a frame on melody's bounded buffer; it never blocks. A full
 // buffer makes melody call the error handler, which closes the connection
-// with 4008.
+// with 4008. Writing to a nil Conn (the outbox of a node-level
+// announcement has none) does nothing.
 func (c *Conn) write(frame []byte) {
-	if c.killed.Load() || c.sess == nil {
+	if c == nil || c.killed.Load() || c.sess == nil {
 		return
 	}
 	_ = c.sess.Write(frame) // only fails once the session is closed
