@@ -12,6 +12,7 @@ import (
 	"github.com/rtchat/rtchat/eventmap"
 	"github.com/rtchat/rtchat/handler"
 	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/serializer"
 	"github.com/uptrace/bun"
 )
@@ -50,6 +51,9 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	if cfg.broker == nil {
 		cfg.broker = memory.New()
 	}
+	if cfg.presence == nil {
+		cfg.presence = presence.NewMemory()
+	}
 	events := cfg.events
 	if events == nil {
 		events = eventmap.Default()
@@ -66,7 +70,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	}
 	store := model.NewStore(db)
 	env := &handler.Env{
-		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Log: cfg.logger,
+		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Presence: cfg.presence, Log: cfg.logger,
 		Settings: handler.Settings{
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50, HistoryMaxLimit: 200,
@@ -74,11 +78,11 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		},
 	}
 	cs, err := consumer.New(consumer.Config{
-		Env: env, Events: events, Broker: cfg.broker, Hooks: cfg.hooks,
+		Env: env, Events: events, Broker: cfg.broker, Presence: cfg.presence, Hooks: cfg.hooks,
 		ErrorHandler: cfg.errorHandler, Logger: cfg.logger, NodeID: cfg.nodeID,
 		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
-		EventTimeout: cfg.eventTimeout,
+		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
 	})
 	if err != nil {
 		return nil, err
@@ -113,9 +117,13 @@ func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // at least one open connection.
 func (c *Chat) Stats() consumer.Stats { return c.consumer.Stats() }
 
-// Close closes every connection with 1001 (going away) and returns when all
-// their goroutines have ended, or when ctx ends. The database is the app's
-// and stays open.
+// Close shuts the node down: new connections get HTTP 503, every open
+// connection is closed with 1001 (going away), its session row is marked
+// disconnected and presence forgets it (users going offline are announced
+// to their rooms' members, through the broker, to every node), and the
+// session sweeper stops. It returns when all these goroutines have ended,
+// or with ctx's error when ctx ends first; then it closes the broker. The
+// database is the app's and stays open.
 func (c *Chat) Close(ctx context.Context) error {
 	err := c.consumer.Close(ctx)
 	return errors.Join(err, c.cfg.broker.Close())

@@ -13,6 +13,7 @@ import (
 	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/eventmap"
 	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/serializer"
 )
 
@@ -37,6 +38,8 @@ type config struct {
 	users            UserLookup
 	allowedOrigins   []string
 	broker           broker.Broker
+	presence         presence.Manager
+	presenceSet      bool
 	rateEvents       float64
 	rateBurst        int
 	maxMessageSize   int64
@@ -100,6 +103,12 @@ func (c *config) validate() error {
 	if c.perms == nil {
 		c.fail("permission handler is nil")
 	}
+	if len(c.nodeID) > 64 {
+		c.fail("node id %q is longer than 64 characters", c.nodeID)
+	}
+	if c.presenceSet && c.presence == nil {
+		c.fail("WithPresence: presence manager is nil")
+	}
 	for name := range c.models {
 		if name == "Room" || !knownModels[name] {
 			c.fail("WithModel: %q cannot be replaced", name)
@@ -134,9 +143,12 @@ func WithSoftDelete(on bool) Option { return func(c *config) { c.softDelete = on
 // pushes the pending ones on connect.
 func WithNotifications(on bool) Option { return func(c *config) { c.notifications = on } }
 
-// WithInactivityThreshold closes a connection silent for longer than d (no
-// pong); the server pings at 9/10 of d (INACTIVITY_THRESHOLD). Default 60s;
-// at least 1s.
+// WithInactivityThreshold closes a connection silent for longer than d
+// (INACTIVITY_THRESHOLD): every frame the client sends and every pong it
+// answers counts, and the server pings every d/2, so a client whose
+// WebSocket library answers pings stays open without sending anything. The
+// connection's session row gets its last_seen at most every d/2, on
+// session.heartbeat and on disconnect. Default 60s; at least 1s.
 func WithInactivityThreshold(d time.Duration) Option { return func(c *config) { c.inactivity = d } }
 
 // WithPath sets the WebSocket path (WEBSOCKET_PATH). Default "/messaging/".
@@ -226,6 +238,16 @@ func WithAllowedOrigins(origins ...string) Option {
 // (one process).
 func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b } }
 
+// WithPresence sets where presence is kept: which users have a live
+// connection. rtchat tells it of every connection that opens and closes,
+// announces a user's first and last connection with presence.dispatch, and
+// asks it for presence.query. Several nodes must share one (for example a
+// Redis-backed PresenceManager) for presence to span them. Default
+// presence.NewMemory(), for one process. A nil manager is an error from New.
+func WithPresence(p PresenceManager) Option {
+	return func(c *config) { c.presence, c.presenceSet = p, true }
+}
+
 // WithRateLimit limits each connection to eventsPerSecond with bursts of
 // burst. Default none (0). Enforcement comes with the rate-limit issue; until
 // then the setting is validated and stored only.
@@ -257,12 +279,19 @@ func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.write
 // included; past it the client gets 4007. Default 30s.
 func WithEventTimeout(d time.Duration) Option { return func(c *config) { c.eventTimeout = d } }
 
-// WithSessionRetention sets how long disconnected session rows are kept.
-// Default 24h. The sweep comes with the sessions issue; until then the
-// setting is stored only.
+// WithSessionRetention sets how long session rows are kept after their
+// connection closed. A sweeper, started with the node's first connection
+// and stopped by Close, runs every retention/2 (at most every 10 minutes)
+// and deletes older rows, and rows still open whose last_seen has not moved
+// for the retention (and at least 4 inactivity thresholds): connections of
+// a node that stopped without closing them. On its first run it also marks
+// disconnected the rows of this node id left open by a previous run; that
+// needs a stable WithNodeID. Default 24h.
 func WithSessionRetention(d time.Duration) Option { return func(c *config) { c.sessionRetention = d } }
 
-// WithNodeID names this node in session rows. Default a random id.
+// WithNodeID names this node in session rows. Give each node a stable id of
+// its own (at most 64 characters) so that, after a crash, the node marks the
+// rows it left open as soon as it serves again. Default a random id.
 func WithNodeID(id string) Option { return func(c *config) { c.nodeID = id } }
 
 // WithLogger sets the logger. Default slog.Default().

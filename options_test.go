@@ -30,6 +30,8 @@ func TestNewValidatesOptions(t *testing.T) {
 		"Room model replaced":     {rtchat.WithModel("Room", struct{}{}), "Room"},
 		"unknown serializer":      {rtchat.WithSerializer("Banana", noop), "Banana"},
 		"origin without a scheme": {rtchat.WithAllowedOrigins("example.com"), "origin"},
+		"nil presence manager":    {rtchat.WithPresence(nil), "presence"},
+		"node id too long":        {rtchat.WithNodeID(strings.Repeat("n", 65)), "node id"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := rtchat.New(db, tc.opt)

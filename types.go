@@ -5,6 +5,7 @@ import (
 
 	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/rtchat/rtchat/serializer"
 )
@@ -28,6 +29,9 @@ type User = serializer.User
 
 // UserLookup returns the users the app knows among ids.
 type UserLookup = serializer.UserLookup
+
+// PresenceManager keeps which users are online; see WithPresence.
+type PresenceManager = presence.Manager
 
 // Hooks are callbacks around each connection and event.
 type Hooks = consumer.Hooks

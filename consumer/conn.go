@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,9 @@ type Conn struct {
 	userID int64
 	req    *http.Request
 	sess   *melody.Session
+	// wg counts the consumer's goroutines, so Close can wait for them;
+	// kill adds the goroutine it starts.
+	wg *sync.WaitGroup
 
 	// rooms is the set of rooms whose fan-out holds this connection;
 	// guarded by hub.mu.
@@ -23,6 +27,15 @@ type Conn struct {
 	// connection's rooms were being read on connect (nil afterwards);
 	// guarded by hub.mu.
 	leftWhileLoading map[string]struct{}
+
+	// lastSeen is when the connection last sent a frame or a pong, in Unix
+	// nanoseconds. It is kept here and written to the session row only now
+	// and then (see Consumer.touch).
+	lastSeen atomic.Int64
+	// flushed is the lastSeen last written to the session row. Only the
+	// connection's read goroutine uses it: melody calls the connect, message,
+	// pong and disconnect handlers there, and gorilla the ping handler.
+	flushed int64
 
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.
@@ -38,11 +51,16 @@ func (c *Conn) UserID() int64 { return c.userID }
 // Request returns the HTTP upgrade request.
 func (c *Conn) Request() *http.Request { return c.req }
 
+// LastSeen returns when the connection last sent a frame or answered a
+// ping.
+func (c *Conn) LastSeen() time.Time { return time.Unix(0, c.lastSeen.Load()).UTC() }
+
 // write queues a frame on melody's bounded buffer; it never blocks. A full
 // buffer makes melody call the error handler, which closes the connection
-// with 4008.
+// with 4008. Writing to a nil Conn (the outbox of a node-level
+// announcement has none) does nothing.
 func (c *Conn) write(frame []byte) {
-	if c.killed.Load() || c.sess == nil {
+	if c == nil || c.killed.Load() || c.sess == nil {
 		return
 	}
 	_ = c.sess.Write(frame) // only fails once the session is closed
@@ -52,12 +70,17 @@ func (c *Conn) write(frame []byte) {
 // goes through the (possibly full) send buffer, so the close frame is
 // written with WriteControl, which gorilla allows beside the write pump, and
 // the socket is then closed, which ends the read pump.
+//
+// kill is only called while the connection is being served (it is in the
+// index, or in its connect handler), so the WaitGroup is not at zero.
 func (c *Conn) kill(code int, reason string) {
 	if c.sess == nil || !c.killed.CompareAndSwap(false, true) {
 		return
 	}
 	ws := c.sess.WebsocketConnection()
+	c.wg.Add(1)
 	go func() {
+		defer c.wg.Done()
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
 		_ = ws.Close()
 	}()

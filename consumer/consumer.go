@@ -18,15 +18,18 @@ import (
 	"github.com/rtchat/rtchat/eventmap"
 	"github.com/rtchat/rtchat/handler"
 	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/protocol"
 )
 
 // Config is what the Consumer needs; rtchat.New fills it from its options
 // and has already validated it.
 type Config struct {
-	Env            *handler.Env
-	Events         *eventmap.Map
-	Broker         broker.Broker
+	Env    *handler.Env
+	Events *eventmap.Map
+	Broker broker.Broker
+	// Presence is told of every connection; it is also Env.Presence.
+	Presence       presence.Manager
 	Hooks          Hooks
 	ErrorHandler   func(error) *protocol.Error
 	Logger         *slog.Logger
@@ -34,21 +37,35 @@ type Config struct {
 	MaxMessageSize int64
 	SendBuffer     int
 	WriteTimeout   time.Duration
+	// Inactivity is how long a connection may stay silent (no frame, no
+	// pong) before the server closes it.
 	Inactivity     time.Duration
 	AllowedOrigins []string
 	Notifications  bool
 	EventTimeout   time.Duration
+	// SessionRetention is how long session rows are kept after their
+	// connection closed; see the sweeper.
+	SessionRetention time.Duration
 }
 
 // Consumer serves the WebSocket connections of one node.
 type Consumer struct {
-	cfg  Config
-	mel  *melody.Melody
-	hub  *hub
-	log  *slog.Logger
-	base context.Context
-	stop context.CancelFunc
-	wg   sync.WaitGroup // one per connection being served
+	cfg     Config
+	mel     *melody.Melody
+	hub     *hub
+	log     *slog.Logger
+	base    context.Context
+	stop    context.CancelFunc
+	started time.Time // when New ran; older open rows of this node are a previous run's
+	// wg counts the connections being served, the goroutines kill starts
+	// and the sweeper.
+	wg sync.WaitGroup
+
+	mu       sync.Mutex // guards sweeping, calls of stop and wg.Add from ServeHTTP, so nothing starts once Close has begun
+	sweeping bool       // the sweeper has been started
+
+	userLocks userLocks
+	shutdown  shutdown
 }
 
 const connKey = "rtchat.conn"
@@ -56,13 +73,15 @@ const connKey = "rtchat.conn"
 // New returns a consumer and subscribes it to the broker.
 func New(cfg Config) (*Consumer, error) {
 	base, stop := context.WithCancel(context.Background())
-	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop}
+	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop, started: model.Now()}
 	m := melody.New()
 	m.Config.MaxMessageSize = cfg.MaxMessageSize
 	m.Config.MessageBufferSize = cfg.SendBuffer
 	m.Config.WriteWait = cfg.WriteTimeout
+	// A silent connection fails its read after PongWait; pinging at half of
+	// it leaves a live client half the threshold to answer (see liveness.go).
 	m.Config.PongWait = cfg.Inactivity
-	m.Config.PingPeriod = cfg.Inactivity * 9 / 10
+	m.Config.PingPeriod = cfg.Inactivity / 2
 	m.Upgrader.ReadBufferSize = 4096
 	m.Upgrader.WriteBufferSize = 4096
 	// ServeHTTP checks the origin before upgrading, with its own answer.
@@ -72,6 +91,7 @@ func New(cfg Config) (*Consumer, error) {
 	m.HandleMessage(cs.onMessage)
 	m.HandleMessageBinary(cs.onBinary)
 	m.HandleError(cs.onError)
+	m.HandlePong(cs.onPong)
 	cs.mel = m
 	if err := cfg.Broker.Subscribe(base, cs.deliver); err != nil {
 		stop()
@@ -92,16 +112,38 @@ func (cs *Consumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
-	if cs.base.Err() != nil || cs.mel.IsClosed() {
+	if !cs.begin() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	cs.wg.Add(1)
 	defer cs.wg.Done()
-	c := &Conn{id: uuid.NewString(), userID: userID, req: r}
+	c := &Conn{id: uuid.NewString(), userID: userID, req: r, wg: &cs.wg}
 	if err := cs.mel.HandleRequestWithKeys(w, r, map[string]any{connKey: c}); err != nil {
 		cs.log.Debug("rtchat: upgrade failed", "err", err)
 	}
+}
+
+// begin counts a connection about to be served, and starts the sweeper with
+// the first one. It reports false once Close has begun.
+func (cs *Consumer) begin() bool {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.base.Err() != nil {
+		return false
+	}
+	if !cs.sweeping {
+		cs.sweeping = true
+		cs.wg.Add(1)
+		go cs.sweepLoop()
+	}
+	cs.wg.Add(1)
+	return true
+}
+
+// eventCtx returns the context of one piece of work for a connection: it
+// ends with Close or after the event timeout.
+func (cs *Consumer) eventCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cs.base, cs.cfg.EventTimeout)
 }
 
 func connOf(s *melody.Session) *Conn {
@@ -109,13 +151,27 @@ func connOf(s *melody.Session) *Conn {
 	return c
 }
 
+// onConnect registers a connection, in the order PROTOCOL.md gives: the
+// index (so nothing published from now on is missed), the session row, the
+// rooms, presence (the first connection of a user announces them online),
+// the app's hook, pending notifications. It runs before melody starts the
+// connection's pumps, on what becomes its read goroutine.
 func (cs *Consumer) onConnect(s *melody.Session) {
 	c := connOf(s)
 	c.sess = s
-	ctx, cancel := context.WithTimeout(cs.base, cs.cfg.EventTimeout)
-	defer cancel()
-	cs.hub.addConn(c)
 	now := model.Now()
+	c.lastSeen.Store(now.UnixNano())
+	c.flushed = now.UnixNano()
+	cs.watch(c)
+	cs.hub.addConn(c)
+	if cs.base.Err() != nil {
+		// Close began after this connection was counted but before its
+		// snapshot of the index could see it.
+		c.kill(protocol.CloseGoingAway, "server shutting down")
+		return
+	}
+	ctx, cancel := cs.eventCtx()
+	defer cancel()
 	store := cs.cfg.Env.Store
 	if err := store.StartSession(ctx, &model.Session{ID: c.id, UserID: c.userID, NodeID: cs.cfg.NodeID, ConnectedAt: now, LastSeen: now}); err != nil {
 		cs.log.Error("rtchat: record session", "err", err, "user", c.userID)
@@ -128,6 +184,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 		return
 	}
 	cs.hub.addRooms(c, rooms)
+	cs.comeOnline(ctx, c)
 	if h := cs.cfg.Hooks.OnConnect; h != nil {
 		h(ctx, c)
 	}
@@ -151,18 +208,32 @@ func (cs *Consumer) pushNotifications(ctx context.Context, c *Conn) {
 	c.write(frame)
 }
 
+// onDisconnect runs once the connection's read pump has ended, whoever
+// closed it: it leaves the index at once, its session row is marked
+// disconnected (with its last activity as last_seen), presence forgets it
+// (the last connection of a user announces them offline), and the app's hook
+// runs last. During Close, the row and the announcement join the shutdown
+// batch, which Close writes once every connection has ended.
 func (cs *Consumer) onDisconnect(s *melody.Session) {
 	c := connOf(s)
 	cs.hub.removeConn(c)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(cs.base), cs.cfg.EventTimeout)
 	defer cancel()
-	if err := cs.cfg.Env.Store.EndSession(ctx, c.id, model.Now()); err != nil {
-		cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
+	end := model.SessionEnd{ID: c.id, LastSeen: c.LastSeen().Truncate(time.Microsecond)}
+	if cs.base.Err() == nil || !cs.shutdown.addEnd(end) {
+		if err := cs.cfg.Env.Store.EndSession(ctx, end.ID, end.LastSeen, model.Now()); err != nil {
+			cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
+		}
 	}
+	cs.goOffline(ctx, c)
 	if h := cs.cfg.Hooks.OnDisconnect; h != nil {
 		h(ctx, c)
 	}
 }
+
+// onPong counts a pong as activity; melody has already moved the read
+// deadline.
+func (cs *Consumer) onPong(s *melody.Session) { cs.touch(connOf(s)) }
 
 func (cs *Consumer) onError(s *melody.Session, err error) {
 	if errors.Is(err, melody.ErrMessageBufferFull) {
@@ -171,7 +242,9 @@ func (cs *Consumer) onError(s *melody.Session, err error) {
 }
 
 func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
-	cs.writeError(connOf(s), protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
+	c := connOf(s)
+	cs.touch(c)
+	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
 }
 
 // envelope is the loose decoding of a client frame, so a field of the wrong
@@ -182,8 +255,14 @@ type envelope struct {
 	RequestID json.RawMessage `json:"request_id"`
 }
 
+// onMessage handles one text frame, on the connection's read goroutine, so
+// frames are handled in order. The frame counts as activity; the read
+// deadline moves again once it is handled, so a slow handler is not counted
+// against the client.
 func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	c := connOf(s)
+	cs.touch(c)
+	defer cs.extend(c)
 	trimmed := bytes.TrimSpace(raw)
 	var env envelope
 	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
@@ -215,7 +294,7 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 // dispatch runs one event's handler with a deadline, recovering a panic into
 // an internal error.
 func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, data json.RawMessage) (err error) {
-	ctx, cancel := context.WithTimeout(cs.base, cs.cfg.EventTimeout)
+	ctx, cancel := cs.eventCtx()
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
@@ -283,15 +362,27 @@ func frameFor(m broker.Message, c *Conn) []byte {
 func (cs *Consumer) Stats() Stats { return cs.hub.stats() }
 
 // Close closes every connection with 1001 (going away) and waits, until ctx
-// ends, for their goroutines to finish. New connections get HTTP 503.
+// ends, for their goroutines to finish; then it marks their session rows
+// in one transaction and announces the users gone offline in one batch
+// (presence itself is told by each connection as it ends). The sweeper
+// stops too. New connections get HTTP 503 from the start of Close. When
+// ctx ends first, Close returns its error and the batch is written in the
+// background once the remaining connections have ended.
 func (cs *Consumer) Close(ctx context.Context) error {
+	cs.mu.Lock()
 	cs.stop()
+	cs.mu.Unlock()
 	for _, c := range cs.hub.all() {
 		c.kill(protocol.CloseGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() {
 		cs.wg.Wait()
+		// Not cut short by ctx: if ctx ends first, the batch is still
+		// written once the last connection has ended.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cs.cfg.EventTimeout)
+		defer cancel()
+		cs.finishShutdown(fctx)
 		close(done)
 	}()
 	select {

@@ -10,7 +10,10 @@ type Hooks struct {
 	// OnConnect runs after the connection is registered and before pending
 	// notifications are pushed.
 	OnConnect func(ctx context.Context, c *Conn)
-	// OnDisconnect runs after the connection has left the index.
+	// OnDisconnect runs last when a connection ends: after it has left
+	// the index, its session row has been marked disconnected and presence
+	// has been told (and the user's going offline announced). During Close
+	// the row and the announcement are written in one batch afterwards.
 	OnDisconnect func(ctx context.Context, c *Conn)
 	// AroundEvent wraps the handling of every event: call next to run the
 	// handler, or return an error (for example a *protocol.Error) to refuse

@@ -10,7 +10,8 @@ import (
 )
 
 // outbox answers one request: replies go straight to the connection, room
-// and user events and membership changes go through the broker.
+// and user events and membership changes go through the broker. For events
+// the server starts itself (presence) conn is nil and requestID empty.
 type outbox struct {
 	cs        *Consumer
 	conn      *Conn
@@ -62,7 +63,7 @@ func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs .
 		// copy answers the request, as a room event's does.
 		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
 	}
-	if slices.Contains(userIDs, o.conn.userID) {
+	if o.conn != nil && slices.Contains(userIDs, o.conn.userID) {
 		o.answered = true
 	}
 	return o.cs.cfg.Broker.Publish(ctx, m)

@@ -38,6 +38,7 @@ func Default() *Map {
 	m.Set(protocol.EventRoomRemoveMembers, handler.RoomRemoveMembers)
 	m.Set(protocol.EventRoomModify, handler.RoomModify)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
+	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/serializer"
 )
 
@@ -71,12 +72,13 @@ type Settings struct {
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,
-// permission rules, settings and logger.
+// permission rules, presence, settings and logger.
 type Env struct {
 	Store       *model.Store
 	Serializers *serializer.Set
 	Users       serializer.UserLookup
 	Perms       Permissions
+	Presence    presence.Manager
 	Settings    Settings
 	Log         *slog.Logger
 

@@ -1048,20 +1048,153 @@ func TestSessions(t *testing.T) {
 			t.Errorf("touched session = %+v, want last_seen %v", got, touched)
 		}
 
-		ended := base.Add(time.Minute)
-		if err := st.EndSession(ctx, sess.ID, ended); err != nil {
+		// last_seen never moves back.
+		if err := st.TouchSession(ctx, sess.ID, base.Add(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = st.SessionByID(ctx, sess.ID); !got.LastSeen.Equal(touched) {
+			t.Errorf("last_seen moved back to %v, want %v", got.LastSeen, touched)
+		}
+
+		seen, ended := base.Add(50*time.Second), base.Add(time.Minute)
+		if err := st.EndSession(ctx, sess.ID, seen, ended); err != nil {
 			t.Fatal(err)
 		}
 		got, err = st.SessionByID(ctx, sess.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.DisconnectedAt == nil || !got.DisconnectedAt.Equal(ended) || !got.LastSeen.Equal(ended) {
-			t.Errorf("ended session = %+v, want disconnected_at and last_seen %v", got, ended)
+		if got.DisconnectedAt == nil || !got.DisconnectedAt.Equal(ended) || !got.LastSeen.Equal(seen) {
+			t.Errorf("ended session = %+v, want disconnected_at %v and last_seen %v", got, ended, seen)
 		}
 
 		if _, err := st.SessionByID(ctx, uuid.NewString()); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("SessionByID(unknown): err = %v, want ErrNotFound", err)
+		}
+
+		// EndSessions marks many at once, each with its own last_seen.
+		var ends []model.SessionEnd
+		for i := range 3 {
+			s := &model.Session{ID: uuid.NewString(), UserID: 8, NodeID: "node-a", ConnectedAt: base, LastSeen: base}
+			if err := st.StartSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			ends = append(ends, model.SessionEnd{ID: s.ID, LastSeen: base.Add(time.Duration(i) * time.Second)})
+		}
+		if err := st.EndSessions(ctx, ends, ended); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ends {
+			got, err := st.SessionByID(ctx, e.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.DisconnectedAt == nil || !got.DisconnectedAt.Equal(ended) || !got.LastSeen.Equal(e.LastSeen) {
+				t.Errorf("batch-ended session = %+v, want disconnected_at %v and last_seen %v", got, ended, e.LastSeen)
+			}
+		}
+		if err := st.EndSessions(ctx, nil, ended); err != nil {
+			t.Errorf("EndSessions(nil) = %v", err)
+		}
+	})
+}
+
+func TestSessionSweepQueries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		st := newStore(t, db)
+		ctx := t.Context()
+		at := func(d time.Duration) time.Time { return base.Add(d) }
+		rows := map[string]*model.Session{
+			"crashed":         {NodeID: "n1", ConnectedAt: at(-time.Hour), LastSeen: at(-30 * time.Minute)},
+			"live":            {NodeID: "n1", ConnectedAt: at(0), LastSeen: at(0)},
+			"other node":      {NodeID: "n2", ConnectedAt: at(-time.Hour), LastSeen: at(-time.Minute)},
+			"ended long ago":  {NodeID: "n2", ConnectedAt: at(-48 * time.Hour), LastSeen: at(-47 * time.Hour), DisconnectedAt: ptr(at(-47 * time.Hour))},
+			"ended recently":  {NodeID: "n2", ConnectedAt: at(-2 * time.Hour), LastSeen: at(-time.Hour), DisconnectedAt: ptr(at(-time.Hour))},
+			"open and frozen": {NodeID: "n3", ConnectedAt: at(-50 * time.Hour), LastSeen: at(-49 * time.Hour)},
+		}
+		ids := map[string]string{}
+		for name, r := range rows {
+			r.ID, r.UserID = uuid.NewString(), 1
+			ids[name] = r.ID
+			if err := st.StartSession(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// n1 restarts at base: its row opened before then is a crash's.
+		if n, err := st.EndNodeSessions(ctx, "n1", at(0)); err != nil || n != 1 {
+			t.Fatalf("EndNodeSessions = %d, %v; want 1", n, err)
+		}
+		got, _ := st.SessionByID(ctx, ids["crashed"])
+		if got.DisconnectedAt == nil || !got.DisconnectedAt.Equal(rows["crashed"].LastSeen) {
+			t.Errorf("crashed row = %+v, want disconnected at its last_seen", got)
+		}
+		for _, name := range []string{"live", "other node"} {
+			if got, _ := st.SessionByID(ctx, ids[name]); got.DisconnectedAt != nil {
+				t.Errorf("%s row marked disconnected", name)
+			}
+		}
+		// Retention 24h: rows ended before base-24h go, and open rows not
+		// refreshed since then.
+		n, err := st.DeleteOldSessions(ctx, at(-24*time.Hour), at(-24*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteOldSessions = %d, %v; want 2", n, err)
+		}
+		for name, id := range ids {
+			_, err := st.SessionByID(ctx, id)
+			gone := errors.Is(err, model.ErrNotFound)
+			if want := name == "ended long ago" || name == "open and frozen"; gone != want {
+				t.Errorf("%s: deleted = %v, want %v (err %v)", name, gone, want, err)
+			}
+		}
+		// LastSeen takes each user's latest row; users without rows are left out.
+		if err := st.StartSession(ctx, &model.Session{ID: uuid.NewString(), UserID: 2, NodeID: "n1", ConnectedAt: at(0), LastSeen: at(time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		seen, err := st.LastSeen(ctx, []int64{1, 2, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 2 || !seen[1].Equal(at(0)) || !seen[2].Equal(at(time.Second)) {
+			t.Errorf("LastSeen = %v, want 1: %v, 2: %v", seen, at(0), at(time.Second))
+		}
+		if seen, err := st.LastSeen(ctx, nil); err != nil || len(seen) != 0 {
+			t.Errorf("LastSeen(nil) = %v, %v", seen, err)
+		}
+	})
+}
+
+func TestCoMembersAndSharingRoom(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		st := newStore(t, db)
+		ctx := t.Context()
+		createRoom(t, st, model.TypeGroup, base, 1, 2, 3)
+		createRoom(t, st, model.TypeGroup, base, 1, 2, 4) // 2 shares two rooms with 1
+		createRoom(t, st, model.TypeOneToOne, base, 1, 5)
+		createRoom(t, st, model.TypeGroup, base, 6, 7) // no room with 1
+		co, err := st.CoMembers(ctx, []int64{1, 6, 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(co[1], []int64{2, 3, 4, 5}) || !slices.Equal(co[6], []int64{7}) || len(co) != 2 {
+			t.Errorf("CoMembers(1, 6, 9) = %v; want 1: [2 3 4 5] (each once), 6: [7], and 9 left out", co)
+		}
+		// Users asked about together are not each other's co-members.
+		co, err = st.CoMembers(ctx, []int64{1, 2, 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(co[1], []int64{3, 4, 5}) || !slices.Equal(co[2], []int64{3, 4}) || !slices.Equal(co[7], []int64{6}) || len(co) != 3 {
+			t.Errorf("CoMembers(1, 2, 7) = %v; want 1: [3 4 5], 2: [3 4], 7: [6]", co)
+		}
+		if co, err := st.CoMembers(ctx, nil); err != nil || len(co) != 0 {
+			t.Errorf("CoMembers(nil) = %v, %v", co, err)
+		}
+		got, err := st.SharingRoom(ctx, 1, []int64{7, 2, 5, 1, 99})
+		if err != nil || !slices.Equal(got, []int64{1, 2, 5}) {
+			t.Errorf("SharingRoom(1, ...) = %v, %v; want [1 2 5]", got, err)
+		}
+		if got, err := st.SharingRoom(ctx, 9, []int64{1, 9}); err != nil || len(got) != 0 {
+			t.Errorf("SharingRoom(no rooms) = %v, %v", got, err)
 		}
 	})
 }

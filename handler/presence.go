@@ -1,0 +1,155 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/protocol"
+)
+
+// MaxPresenceQuery is the most user ids one presence.query may ask about
+// (the validate tag of presenceQueryData repeats it).
+const MaxPresenceQuery = 500
+
+// PresenceUser is one user's entry in presence.dispatch. LastSeen is when
+// the user was last seen: now for an online user, the last frame or pong of
+// their last connection for an offline one, and null when rtchat has no
+// record of them (never connected, or their sessions are older than the
+// retention).
+type PresenceUser struct {
+	UserID   int64      `json:"user_id"`
+	Online   bool       `json:"online"`
+	LastSeen *time.Time `json:"last_seen"`
+}
+
+// PresenceData is the payload of presence.dispatch.
+type PresenceData struct {
+	Users []PresenceUser `json:"users"`
+}
+
+type presenceQueryData struct {
+	UserIDs []int64 `json:"user_ids" validate:"required,min=1,max=500,dive,gt=0"`
+}
+
+// PresenceQuery handles presence.query: for each of user_ids (1 to
+// MaxPresenceQuery positive ids) that shares a room with the caller, whether
+// they are online and when they were last seen, answered to the caller in
+// the order asked. Users sharing no room with the caller are left out of
+// the answer, not reported offline, so the query reveals nothing about
+// strangers.
+func PresenceQuery(ctx context.Context, r *Request) error {
+	var in presenceQueryData
+	if err := r.Decode(&in); err != nil {
+		return err
+	}
+	asked := uniq(in.UserIDs)
+	visible, err := r.Env.Store.SharingRoom(ctx, r.UserID, asked)
+	if err != nil {
+		return err
+	}
+	online, err := r.Env.Presence.Online(ctx, visible)
+	if err != nil {
+		return err
+	}
+	shares := make(map[int64]bool, len(visible))
+	var offline []int64
+	for _, u := range visible {
+		shares[u] = true
+		if !online[u] {
+			offline = append(offline, u)
+		}
+	}
+	seen, err := r.Env.Store.LastSeen(ctx, offline)
+	if err != nil {
+		return err
+	}
+	now := model.Now()
+	out := PresenceData{Users: []PresenceUser{}}
+	for _, u := range asked {
+		if !shares[u] {
+			continue
+		}
+		e := PresenceUser{UserID: u, Online: online[u]}
+		if e.Online {
+			e.LastSeen = &now
+		} else if t, ok := seen[u]; ok {
+			e.LastSeen = &t
+		}
+		out.Users = append(out.Users, e)
+	}
+	return r.Out.Reply(protocol.DispatchPresence, out)
+}
+
+// PresenceChanged tells the members of the changed users' rooms that they
+// came online or went offline, with presence.dispatch: each recipient gets
+// one frame listing the changed users it shares a room with, however many
+// rooms they share. A user's own connections are not told about the user:
+// a device knows its own state, and must not hear that its user went
+// offline. One query finds every recipient.
+//
+// The consumer calls it with one change when a user's first connection
+// opens or last one closes, and with every user going offline at once when
+// the node shuts down. The changed users are not told about each other:
+// users going offline together have no connection left to tell.
+func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...PresenceUser) error {
+	ids := make([]int64, len(changes))
+	for i, ch := range changes {
+		ids[i] = ch.UserID
+	}
+	co, err := env.Store.CoMembers(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// Recipients told about the same changes share one publish.
+	type group struct {
+		users      []PresenceUser
+		recipients []int64
+	}
+	told := map[int64][]int{} // recipient -> indexes of its changes
+	for i, ch := range changes {
+		for _, r := range co[ch.UserID] {
+			told[r] = append(told[r], i)
+		}
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for r, idx := range told {
+		key := fmt.Sprint(idx)
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			for _, i := range idx {
+				g.users = append(g.users, changes[i])
+			}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		g.recipients = append(g.recipients, r)
+	}
+	slices.Sort(keys)
+	var errs []error
+	for _, k := range keys {
+		g := groups[k]
+		if err := out.User(ctx, protocol.DispatchPresence, PresenceData{Users: g.users}, g.recipients...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// uniq returns ids without repeats, in their first order.
+func uniq(ids []int64) []int64 {
+	seen := make(map[int64]struct{}, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
+}
