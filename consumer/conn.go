@@ -73,7 +73,7 @@ func (c *Conn) write(frame []byte) {
 //
 // kill is only called while the connection is being served (it is in the
 // index, or in its connect handler), so the WaitGroup is not at zero.
-func (c *Conn) kill(code int, reason string) {
+func (c *Conn) kill(code int, reason string, wait time.Duration) {
 	if c.sess == nil || !c.killed.CompareAndSwap(false, true) {
 		return
 	}
@@ -81,7 +81,7 @@ func (c *Conn) kill(code int, reason string) {
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wait))
 		_ = ws.Close()
 	}()
 }

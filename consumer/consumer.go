@@ -167,7 +167,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	if cs.base.Err() != nil {
 		// Close began after this connection was counted but before its
 		// snapshot of the index could see it.
-		c.kill(protocol.CloseGoingAway, "server shutting down")
+		c.kill(protocol.CloseGoingAway, "server shutting down", time.Second)
 		return
 	}
 	ctx, cancel := cs.eventCtx()
@@ -180,7 +180,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	if err != nil {
 		// Without its rooms the connection would miss events silently.
 		cs.log.Error("rtchat: load rooms on connect", "err", err, "user", c.userID)
-		c.kill(protocol.CodeUnavailable, "rooms unavailable, reconnect")
+		c.kill(protocol.CodeUnavailable, "rooms unavailable, reconnect", time.Second)
 		return
 	}
 	cs.hub.addRooms(c, rooms)
@@ -237,7 +237,9 @@ func (cs *Consumer) onPong(s *melody.Session) { cs.touch(connOf(s)) }
 
 func (cs *Consumer) onError(s *melody.Session, err error) {
 	if errors.Is(err, melody.ErrMessageBufferFull) {
-		connOf(s).kill(protocol.CodeResync, "fell behind: reconnect and catch up by seq")
+		// A lagging client that still reads gets the 4008 frame after what
+		// is already on its way, so give the close the write timeout.
+		connOf(s).kill(protocol.CodeResync, "fell behind: reconnect and catch up by seq", cs.cfg.WriteTimeout)
 	}
 }
 
@@ -373,7 +375,7 @@ func (cs *Consumer) Close(ctx context.Context) error {
 	cs.stop()
 	cs.mu.Unlock()
 	for _, c := range cs.hub.all() {
-		c.kill(protocol.CloseGoingAway, "server shutting down")
+		c.kill(protocol.CloseGoingAway, "server shutting down", time.Second)
 	}
 	done := make(chan struct{})
 	go func() {
