@@ -179,10 +179,11 @@ func TestRoomMessages(t *testing.T) {
 			want []int64
 			more bool
 		}{
-			"newest by default":    {map[string]any{"limit": 3}, []int64{7, 6, 5}, true},
-			"before_seq":           {map[string]any{"before_seq": 3, "limit": 5}, []int64{2, 1}, false},
-			"after_seq":            {map[string]any{"after_seq": 4, "limit": 2}, []int64{5, 6}, true},
-			"after_seq to the end": {map[string]any{"after_seq": 5}, []int64{6, 7}, false},
+			"newest by default":          {map[string]any{"limit": 3}, []int64{7, 6, 5}, true},
+			"before_seq":                 {map[string]any{"before_seq": 3, "limit": 5}, []int64{2, 1}, false},
+			"after_seq":                  {map[string]any{"after_seq": 4, "limit": 2}, []int64{5, 6}, true},
+			"after_seq to the end":       {map[string]any{"after_seq": 5}, []int64{6, 7}, false},
+			"after_seq 0 from the start": {map[string]any{"after_seq": 0, "limit": 3}, []int64{1, 2, 3}, true},
 		} {
 			t.Run(name, func(t *testing.T) {
 				tc.data["room_id"] = room.ID

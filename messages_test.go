@@ -616,3 +616,34 @@ func TestReplyStaysInItsRoom(t *testing.T) {
 		w.quiet(t)
 	})
 }
+
+// A forward from another room shows the source's content and attachments,
+// not who read, received or reacted to it there.
+func TestForwardHidesTheSourceRoom(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		w := newWorld(t, h)
+		// A 1:1 of users 1 and 2, where 2 reads and reacts to a message.
+		dm := createRoom(t, w.a1, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{2}})
+		receive(t, protocol.DispatchRoomCreate, w.a2, w.b)
+		src, _ := sendFull(t, w.a1, map[string]any{"room_id": dm.ID, "content": "private", "client_msg_id": "cm-1"})
+		receive(t, protocol.DispatchMessage, w.a2, w.b)
+		request(t, w.b, protocol.EventMessageRead, map[string]any{"message_id": src.ID})
+		request(t, w.b, protocol.EventMessageReact, map[string]any{"type": "add", "message_id": src.ID, "reaction_content": "👍"})
+		w.drain(t)
+		// User 1 forwards it to the group, where user 3 is.
+		sendFull(t, w.a1, map[string]any{"room_id": w.room.ID, "content": "", "extra_fields": map[string]any{"forwarded_from_id": src.ID}})
+		got := decode[map[string]any](t, next(t, w.c, protocol.DispatchMessage))
+		fwd := got["forwarded_from"].(map[string]any)
+		if fwd["content"] != "private" {
+			t.Fatalf("forwarded_from = %v", fwd)
+		}
+		for _, key := range []string{"read_receipts", "reactions", "delivered_to"} {
+			if l, _ := fwd[key].([]any); len(l) != 0 {
+				t.Fatalf("forwarded_from.%s = %v: the source room's activity leaked", key, fwd[key])
+			}
+		}
+		if fwd["client_msg_id"] != nil {
+			t.Fatalf("forwarded_from.client_msg_id = %v", fwd["client_msg_id"])
+		}
+	})
+}

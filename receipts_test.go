@@ -377,3 +377,26 @@ func TestReceiptsShowLookedUpUsers(t *testing.T) {
 		w.quiet(t)
 	}, rtchat.WithUserLookup(lookup))
 }
+
+// A member added to a room starts with its history read: unread_count
+// counts what arrives after.
+func TestNewcomerStartsWithHistoryRead(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		w := newWorld(t, h)
+		w.sendAll(t, w.a1, "before")
+		w.sendAll(t, w.a1, "before too")
+		newcomer := h.dial(t, 8)
+		request(t, w.a1, protocol.EventRoomAddMembers, map[string]any{"room_id": w.room.ID, "members": []int64{8}})
+		next(t, newcomer, protocol.DispatchRoomAddMembers)
+		list := decode[[]map[string]any](t, request(t, newcomer, protocol.EventRoomList, nil))
+		if len(list) != 1 || list[0]["unread_count"] != 0.0 || list[0]["last_read_seq"] != 2.0 {
+			t.Fatalf("newcomer's room.list = %v", list)
+		}
+		w.sendAll(t, w.a1, "after")
+		next(t, newcomer, protocol.DispatchMessage)
+		list = decode[[]map[string]any](t, request(t, newcomer, protocol.EventRoomList, nil))
+		if list[0]["unread_count"] != 1.0 {
+			t.Fatalf("after one more message: %v", list[0])
+		}
+	})
+}

@@ -53,7 +53,7 @@ func RoomMessages(ctx context.Context, r *Request) error {
 			q.BeforeSeq = *in.BeforeSeq
 		}
 		if in.AfterSeq != nil {
-			q.AfterSeq = *in.AfterSeq
+			q.AfterSeq, q.After = *in.AfterSeq, true
 		}
 	}
 	msgs, more, err := r.Env.Store.History(ctx, q)

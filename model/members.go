@@ -118,6 +118,11 @@ func (t *RoomTx) AddMembers(ctx context.Context, ms []*Member) error {
 	if len(ms) == 0 {
 		return nil
 	}
+	// A newcomer starts with the history read: unread_count counts what
+	// arrives after they joined.
+	for _, m := range ms {
+		m.LastReadSeq, m.LastDeliveredSeq = t.Room.LastSeq, t.Room.LastSeq
+	}
 	_, err := t.tx.NewInsert().Model(&ms).Exec(ctx)
 	return mapErr(err)
 }

@@ -79,6 +79,9 @@ type HistoryQuery struct {
 	RoomID    string
 	BeforeSeq int64
 	AfterSeq  int64
+	// After selects the AfterSeq direction, so that after_seq 0 means
+	// "from the start".
+	After bool
 	Limit     int
 	Offset    int
 }
@@ -92,7 +95,7 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) ([]*Message, bool, 
 		Where("msg.is_deleted = ?", false).
 		Limit(int64(q.Limit) + 1)
 	switch {
-	case q.AfterSeq > 0:
+	case q.After || q.AfterSeq > 0:
 		sel = sel.Where("msg.seq > ?", q.AfterSeq).Order("msg.seq ASC")
 	case q.BeforeSeq > 0:
 		sel = sel.Where("msg.seq < ?", q.BeforeSeq).Order("msg.seq DESC")

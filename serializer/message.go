@@ -37,14 +37,24 @@ type MessageOut struct {
 }
 
 // Message returns the wire shape of m, with its parent and forwarded
-// messages one level deep.
+// messages one level deep. A message forwarded from another room shows its
+// content and attachments only: who read, received or reacted to it there
+// is that room's business.
 func Message(m *model.Message, us Users) *MessageOut {
 	out := message(m, us)
-	if m.ForwardedFrom != nil {
-		out.ForwardedFrom = message(m.ForwardedFrom, us)
-	}
-	if m.ParentMessage != nil {
-		out.ParentMessage = message(m.ParentMessage, us)
+	for _, ref := range []struct {
+		src *model.Message
+		dst **MessageOut
+	}{{m.ForwardedFrom, &out.ForwardedFrom}, {m.ParentMessage, &out.ParentMessage}} {
+		if ref.src == nil {
+			continue
+		}
+		nested := message(ref.src, us)
+		if ref.src.RoomID != m.RoomID {
+			nested.DeliveredTo, nested.ReadReceipts, nested.Reactions = []string{}, []ReadReceiptOut{}, []ReactionOut{}
+			nested.ClientMsgID = nil
+		}
+		*ref.dst = nested
 	}
 	return out
 }
