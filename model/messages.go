@@ -81,9 +81,9 @@ type HistoryQuery struct {
 	AfterSeq  int64
 	// After selects the AfterSeq direction, so that after_seq 0 means
 	// "from the start".
-	After bool
-	Limit     int
-	Offset    int
+	After  bool
+	Limit  int
+	Offset int
 }
 
 // History returns up to q.Limit visible messages and whether more exist in the
