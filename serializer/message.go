@@ -15,74 +15,116 @@ type RoomRef struct {
 	ID string `json:"id"`
 }
 
-// MessageOut is the wire shape of a Message (PROTOCOL.md §4).
+// MessageOut is the wire shape of a Message (PROTOCOL.md §4). The nested
+// users, receipts, reactions, attachments and messages are whatever their
+// serializers produce.
 type MessageOut struct {
-	ID            string           `json:"id"`
-	Room          RoomRef          `json:"room"`
-	Sender        User             `json:"sender"`
-	Content       string           `json:"content"`
-	CreatedAt     time.Time        `json:"created_at"`
-	UpdatedAt     time.Time        `json:"updated_at"`
-	IsEdited      bool             `json:"is_edited"`
-	IsDeleted     bool             `json:"is_deleted"`
-	IsForwarded   bool             `json:"is_forwarded"`
-	ForwardedFrom *MessageOut      `json:"forwarded_from"`
-	ParentMessage *MessageOut      `json:"parent_message"`
-	DeliveredTo   []string         `json:"delivered_to"`
-	ReadReceipts  []ReadReceiptOut `json:"read_receipts"`
-	Reactions     []ReactionOut    `json:"reactions"`
-	Attachments   []AttachmentOut  `json:"attachments"`
-	Seq           int64            `json:"seq"`
-	ClientMsgID   *string          `json:"client_msg_id"`
+	ID            string    `json:"id"`
+	Room          RoomRef   `json:"room"`
+	Sender        any       `json:"sender"`
+	Content       string    `json:"content"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	IsEdited      bool      `json:"is_edited"`
+	IsDeleted     bool      `json:"is_deleted"`
+	IsForwarded   bool      `json:"is_forwarded"`
+	ForwardedFrom any       `json:"forwarded_from"`
+	ParentMessage any       `json:"parent_message"`
+	DeliveredTo   []string  `json:"delivered_to"`
+	ReadReceipts  []any     `json:"read_receipts"`
+	Reactions     []any     `json:"reactions"`
+	Attachments   []any     `json:"attachments"`
+	Seq           int64     `json:"seq"`
+	ClientMsgID   *string   `json:"client_msg_id"`
 }
 
-// Message returns the wire shape of m, with its parent and forwarded
-// messages one level deep. A message forwarded from another room shows its
-// content and attachments only: who read, received or reacted to it there
-// is that room's business.
+// Message returns the default wire shape of m, with its parent and
+// forwarded messages one level deep. A message forwarded from another room
+// shows its content and attachments only: who read, received or reacted to
+// it there is that room's business.
 func Message(m *model.Message, us Users) *MessageOut {
-	out := message(m, us)
+	out, _ := buildMessage(m, defaultParts{us}) // the default parts never fail
+	return out
+}
+
+func buildMessage(m *model.Message, p parts) (*MessageOut, error) {
+	out, err := messageBody(m, p)
+	if err != nil {
+		return nil, err
+	}
 	for _, ref := range []struct {
 		src *model.Message
-		dst **MessageOut
+		dst *any
 	}{{m.ForwardedFrom, &out.ForwardedFrom}, {m.ParentMessage, &out.ParentMessage}} {
 		if ref.src == nil {
 			continue
 		}
-		nested := message(ref.src, us)
-		if ref.src.RoomID != m.RoomID {
-			nested.DeliveredTo, nested.ReadReceipts, nested.Reactions = []string{}, []ReadReceiptOut{}, []ReactionOut{}
-			nested.ClientMsgID = nil
+		src := *ref.src // one level deep: the copy refers to nothing
+		src.ForwardedFrom, src.ParentMessage = nil, nil
+		if src.RoomID != m.RoomID {
+			src.DeliveredTo, src.ReadReceipts, src.Reactions, src.ClientMsgID = nil, nil, nil, nil
 		}
-		*ref.dst = nested
+		if *ref.dst, err = p.message(&src); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return out, nil
 }
 
-func message(m *model.Message, us Users) *MessageOut {
+// messageBody renders m without the messages it refers to.
+func messageBody(m *model.Message, p parts) (*MessageOut, error) {
+	sender, err := p.user(m.SenderID)
+	if err != nil {
+		return nil, err
+	}
 	out := &MessageOut{
-		ID: m.ID, Room: RoomRef{ID: m.RoomID}, Sender: us.Get(m.SenderID), Content: m.Content,
+		ID: m.ID, Room: RoomRef{ID: m.RoomID}, Sender: sender, Content: m.Content,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 		IsEdited: m.IsEdited, IsDeleted: m.IsDeleted, IsForwarded: m.IsForwarded,
 		DeliveredTo:  make([]string, 0, len(m.DeliveredTo)),
-		ReadReceipts: make([]ReadReceiptOut, 0, len(m.ReadReceipts)),
-		Reactions:    make([]ReactionOut, 0, len(m.Reactions)),
-		Attachments:  make([]AttachmentOut, 0, len(m.Attachments)),
+		ReadReceipts: make([]any, 0, len(m.ReadReceipts)),
+		Reactions:    make([]any, 0, len(m.Reactions)),
+		Attachments:  make([]any, 0, len(m.Attachments)),
 		Seq:          m.Seq, ClientMsgID: m.ClientMsgID,
 	}
+	us := usersOf(p)
 	for _, id := range m.DeliveredTo {
 		out.DeliveredTo = append(out.DeliveredTo, us.Get(id).Username)
 	}
 	for _, r := range m.ReadReceipts {
-		out.ReadReceipts = append(out.ReadReceipts, ReadReceipt(r, us))
+		v, err := p.readReceipt(r)
+		if err != nil {
+			return nil, err
+		}
+		out.ReadReceipts = append(out.ReadReceipts, v)
 	}
 	for _, r := range m.Reactions {
-		out.Reactions = append(out.Reactions, Reaction(r, us))
+		v, err := p.reaction(r)
+		if err != nil {
+			return nil, err
+		}
+		out.Reactions = append(out.Reactions, v)
 	}
 	for _, a := range m.Attachments {
-		out.Attachments = append(out.Attachments, Attachment(a))
+		v, err := p.attachment(a)
+		if err != nil {
+			return nil, err
+		}
+		out.Attachments = append(out.Attachments, v)
 	}
-	return out
+	return out, nil
+}
+
+// usersOf returns the looked-up users behind p (delivered_to shows
+// usernames, not User shapes).
+func usersOf(p parts) Users {
+	switch p := p.(type) {
+	case defaultParts:
+		return p.us
+	case setParts:
+		return p.us
+	}
+	return nil
 }
 
 // ReadReceiptInput is what the ReadReceipt serializer receives.
@@ -90,13 +132,19 @@ type ReadReceiptInput = *model.ReadReceipt
 
 // ReadReceiptOut is the wire shape of a read receipt.
 type ReadReceiptOut struct {
-	Reader User      `json:"reader"`
+	Reader any       `json:"reader"`
 	ReadAt time.Time `json:"read_at"`
 }
 
-// ReadReceipt returns the wire shape of r.
+// ReadReceipt returns the default wire shape of r.
 func ReadReceipt(r *model.ReadReceipt, us Users) ReadReceiptOut {
-	return ReadReceiptOut{Reader: us.Get(r.ReaderID), ReadAt: r.ReadAt}
+	out, _ := buildReadReceipt(r, defaultParts{us})
+	return out
+}
+
+func buildReadReceipt(r *model.ReadReceipt, p parts) (ReadReceiptOut, error) {
+	reader, err := p.user(r.ReaderID)
+	return ReadReceiptOut{Reader: reader, ReadAt: r.ReadAt}, err
 }
 
 // ReactionInput is what the Reaction serializer receives.
@@ -105,14 +153,20 @@ type ReactionInput = *model.Reaction
 // ReactionOut is the wire shape of a reaction.
 type ReactionOut struct {
 	ID              string    `json:"id"`
-	User            User      `json:"user"`
+	User            any       `json:"user"`
 	ReactionContent string    `json:"reaction_content"`
 	CreatedAt       time.Time `json:"created_at"`
 }
 
-// Reaction returns the wire shape of r.
+// Reaction returns the default wire shape of r.
 func Reaction(r *model.Reaction, us Users) ReactionOut {
-	return ReactionOut{ID: r.ID, User: us.Get(r.UserID), ReactionContent: r.ReactionContent, CreatedAt: r.CreatedAt}
+	out, _ := buildReaction(r, defaultParts{us})
+	return out
+}
+
+func buildReaction(r *model.Reaction, p parts) (ReactionOut, error) {
+	user, err := p.user(r.UserID)
+	return ReactionOut{ID: r.ID, User: user, ReactionContent: r.ReactionContent, CreatedAt: r.CreatedAt}, err
 }
 
 // AttachmentOut is the wire shape of an attachment.
@@ -141,14 +195,20 @@ type NotificationInput = *model.Notification
 
 // NotificationOut is the wire shape of a notification.
 type NotificationOut struct {
-	ID               string      `json:"id"`
-	NotificationType string      `json:"notification_type"`
-	Message          *MessageOut `json:"message"`
+	ID               string `json:"id"`
+	NotificationType string `json:"notification_type"`
+	Message          any    `json:"message"`
 }
 
-// Notification returns the wire shape of n.
+// Notification returns the default wire shape of n.
 func Notification(n *model.Notification, us Users) NotificationOut {
-	return NotificationOut{ID: n.ID, NotificationType: n.NotificationType, Message: Message(n.Message, us)}
+	out, _ := buildNotification(n, defaultParts{us})
+	return out
+}
+
+func buildNotification(n *model.Notification, p parts) (NotificationOut, error) {
+	msg, err := p.message(n.Message)
+	return NotificationOut{ID: n.ID, NotificationType: n.NotificationType, Message: msg}, err
 }
 
 // SessionOut is the wire shape of a session.

@@ -22,20 +22,31 @@ func (in RoomInput) UserIDs() []int64 {
 	return ids
 }
 
-// RoomDetail returns the wire shape of a room with its member lists
-// (PROTOCOL.md §4, "Room detail").
+// RoomDetail returns the default wire shape of a room with its member
+// lists (PROTOCOL.md §4, "Room detail").
 func RoomDetail(in RoomInput, us Users) map[string]any {
+	out, _ := buildRoomDetail(in, defaultParts{us})
+	return out
+}
+
+func buildRoomDetail(in RoomInput, p parts) (map[string]any, error) {
 	r := in.Room
-	out := roomBase(r, us)
+	out, err := roomBase(r, p)
+	if err != nil {
+		return nil, err
+	}
 	prefs := r.Property.Preferences
 	if prefs == nil {
 		prefs = map[string]any{}
 	}
 	out["property"] = map[string]any{"preferences": prefs}
-	members := make([]User, 0, len(in.Members))
-	admins := make([]User, 0, 1)
+	members := make([]any, 0, len(in.Members))
+	admins := make([]any, 0, 1)
 	for _, m := range in.Members {
-		u := us.Get(m.UserID)
+		u, err := p.user(m.UserID)
+		if err != nil {
+			return nil, err
+		}
 		members = append(members, u)
 		if m.IsAdmin() {
 			admins = append(admins, u)
@@ -56,23 +67,33 @@ func RoomDetail(in RoomInput, us Users) map[string]any {
 		out["is_public"] = r.IsPublic
 		out["max_subscribers"] = r.MaxSubscribers
 	}
-	return out
+	return out, nil
 }
 
 // RoomListInput is what the RoomListItem serializer receives.
 type RoomListInput = model.RoomListEntry
 
-// RoomListItem returns the wire shape of one room.list entry: the room
-// without member lists and property, with peer (1:1) or creator, the last
-// message, last_seq, last_read_seq and unread_count.
+// RoomListItem returns the default wire shape of one room.list entry: the
+// room without member lists and property, with peer (1:1) or creator, the
+// last message, last_seq, last_read_seq and unread_count.
 func RoomListItem(in RoomListInput, us Users) map[string]any {
+	out, _ := buildRoomListItem(in, defaultParts{us})
+	return out
+}
+
+func buildRoomListItem(in RoomListInput, p parts) (map[string]any, error) {
 	r := in.Room
-	out := roomBase(r, us)
+	out, err := roomBase(r, p)
+	if err != nil {
+		return nil, err
+	}
 	if r.Type == model.TypeOneToOne {
 		delete(out, "creator")
 		out["peer"] = nil
 		if in.Peer != 0 {
-			out["peer"] = us.Get(in.Peer)
+			if out["peer"], err = p.user(in.Peer); err != nil {
+				return nil, err
+			}
 		}
 	}
 	switch r.Type {
@@ -86,7 +107,9 @@ func RoomListItem(in RoomListInput, us Users) map[string]any {
 	}
 	out["last_message"] = nil
 	if in.LastMessage != nil {
-		out["last_message"] = Message(in.LastMessage, us)
+		if out["last_message"], err = p.message(in.LastMessage); err != nil {
+			return nil, err
+		}
 	}
 	var lastRead int64
 	if in.Member != nil {
@@ -94,11 +117,11 @@ func RoomListItem(in RoomListInput, us Users) map[string]any {
 	}
 	out["last_read_seq"] = lastRead
 	out["unread_count"] = max(r.LastSeq-lastRead, 0)
-	return out
+	return out, nil
 }
 
 // roomBase holds the keys every room shape has.
-func roomBase(r *model.Room, us Users) map[string]any {
+func roomBase(r *model.Room, p parts) (map[string]any, error) {
 	out := map[string]any{
 		"id":         r.ID,
 		"type":       r.Type,
@@ -112,8 +135,12 @@ func roomBase(r *model.Room, us Users) map[string]any {
 		out["avatar"] = r.Avatar
 		out["creator"] = nil
 		if r.CreatorID != nil {
-			out["creator"] = us.Get(*r.CreatorID)
+			c, err := p.user(*r.CreatorID)
+			if err != nil {
+				return nil, err
+			}
+			out["creator"] = c
 		}
 	}
-	return out
+	return out, nil
 }

@@ -3,6 +3,8 @@ package serializer
 import (
 	"context"
 	"fmt"
+
+	"github.com/rtchat/rtchat/model"
 )
 
 // Names of the serializers an app can replace.
@@ -38,33 +40,42 @@ type Set struct {
 	m map[string]Serializer
 }
 
-// NewSet returns the default serializers.
+// NewSet returns the default serializers. Each renders the shapes it
+// nests (users, receipts, reactions, attachments, messages) through the set,
+// so a replaced serializer shows wherever its shape appears.
 func NewSet() *Set {
-	return &Set{m: map[string]Serializer{
+	s := &Set{}
+	parts := func(ctx context.Context, us Users) setParts { return setParts{ctx: ctx, set: s, us: us} }
+	s.m = map[string]Serializer{
 		NameUser: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(id int64) User { return us.Get(id) })
+			return serializeAs(v, func(id int64) (User, error) { return us.Get(id), nil })
 		}),
-		NameMessage: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(m MessageInput) *MessageOut { return Message(m, us) })
+		NameMessage: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(m MessageInput) (*MessageOut, error) { return buildMessage(m, parts(ctx, us)) })
 		}),
-		NameRoom: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(r RoomInput) map[string]any { return RoomDetail(r, us) })
+		NameRoom: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r RoomInput) (map[string]any, error) { return buildRoomDetail(r, parts(ctx, us)) })
 		}),
-		NameRoomListItem: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(r RoomListInput) map[string]any { return RoomListItem(r, us) })
+		NameRoomListItem: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r RoomListInput) (map[string]any, error) { return buildRoomListItem(r, parts(ctx, us)) })
 		}),
-		NameReaction: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(r ReactionInput) ReactionOut { return Reaction(r, us) })
+		NameReaction: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r ReactionInput) (ReactionOut, error) { return buildReaction(r, parts(ctx, us)) })
 		}),
-		NameReadReceipt: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(r ReadReceiptInput) ReadReceiptOut { return ReadReceipt(r, us) })
+		NameReadReceipt: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r ReadReceiptInput) (ReadReceiptOut, error) { return buildReadReceipt(r, parts(ctx, us)) })
 		}),
-		NameAttachment: Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Attachment) }),
-		NameNotification: Func(func(_ context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(n NotificationInput) NotificationOut { return Notification(n, us) })
+		NameAttachment: Func(func(_ context.Context, v any, _ Users) (any, error) {
+			return serializeAs(v, func(a *model.Attachment) (AttachmentOut, error) { return Attachment(a), nil })
 		}),
-		NameSession: Func(func(_ context.Context, v any, _ Users) (any, error) { return serializeAs(v, Session) }),
-	}}
+		NameNotification: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(n NotificationInput) (NotificationOut, error) { return buildNotification(n, parts(ctx, us)) })
+		}),
+		NameSession: Func(func(_ context.Context, v any, _ Users) (any, error) {
+			return serializeAs(v, func(ss *model.Session) (SessionOut, error) { return Session(ss), nil })
+		}),
+	}
+	return s
 }
 
 // Names reports whether name is a serializer that can be replaced.
@@ -96,11 +107,11 @@ func (s *Set) Serialize(ctx context.Context, name string, v any, users Users) (a
 
 // serializeAs applies fn when v has fn's input type, so a default serializer
 // called with the wrong value fails loudly rather than writing a wrong shape.
-func serializeAs[In, Out any](v any, fn func(In) Out) (any, error) {
+func serializeAs[In, Out any](v any, fn func(In) (Out, error)) (any, error) {
 	in, ok := v.(In)
 	if !ok {
 		var want In
 		return nil, fmt.Errorf("rtchat: serializer got %T, want %T", v, want)
 	}
-	return fn(in), nil
+	return fn(in)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -618,5 +619,46 @@ func TestSetDefaults(t *testing.T) {
 			}
 			assertKeys(t, tt.name, marshal(t, out), tt.want...)
 		})
+	}
+}
+
+// A replaced User serializer renders every user of every shape: senders,
+// readers, reactors, members, nested messages and notifications.
+func TestReplacedUserShowsEverywhere(t *testing.T) {
+	set := serializer.NewSet()
+	err := set.Replace(serializer.NameUser, serializer.Func(func(_ context.Context, v any, _ serializer.Users) (any, error) {
+		return map[string]any{"handle": fmt.Sprint("@", v.(int64))}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	parent := &model.Message{ID: "p", RoomID: "r", SenderID: 3, CreatedAt: now}
+	m := &model.Message{ID: "m", RoomID: "r", SenderID: 1, CreatedAt: now, ParentMessage: parent,
+		Reactions:    []*model.Reaction{{ID: "x", UserID: 2, ReactionContent: "👍"}},
+		ReadReceipts: []*model.ReadReceipt{{ID: "rr", ReaderID: 4}}}
+	n := &model.Notification{ID: "n", NotificationType: model.NotifyReply, Message: m}
+	out, err := set.Serialize(context.Background(), serializer.NameNotification, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(out)
+	for _, want := range []string{`"sender":{"handle":"@1"}`, `"user":{"handle":"@2"}`, `"sender":{"handle":"@3"}`, `"reader":{"handle":"@4"}`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("notification %s lacks %s", raw, want)
+		}
+	}
+	room, err := set.Serialize(context.Background(), serializer.NameRoom, serializer.RoomInput{
+		Room:    &model.Room{ID: "r", Type: model.TypeGroup, CreatorID: ptr(int64(1))},
+		Members: []*model.Member{{UserID: 1, Role: model.RoleAdmin}, {UserID: 5, Role: model.RoleMember}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = json.Marshal(room)
+	for _, want := range []string{`"creator":{"handle":"@1"}`, `{"handle":"@5"}`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("room %s lacks %s", raw, want)
+		}
 	}
 }
