@@ -73,7 +73,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Presence: cfg.presence, Log: cfg.logger,
 		Settings: handler.Settings{
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
-			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50, HistoryMaxLimit: 200,
+			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle,
 		},
 	}
@@ -83,6 +83,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
 		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
+		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst,
 	})
 	if err != nil {
 		return nil, err

@@ -97,8 +97,8 @@ func (c *config) validate() error {
 	if c.typingThrottle < 0 || c.sessionRetention <= 0 {
 		c.fail("typing throttle must not be negative and session retention must be positive")
 	}
-	if c.rateEvents < 0 || c.rateBurst < 0 {
-		c.fail("rate limit must not be negative")
+	if c.rateEvents < 0 || c.rateBurst < 0 || (c.rateEvents > 0 && c.rateBurst < 1) {
+		c.fail("rate limit must not be negative, and a limit needs a burst of at least 1")
 	}
 	if c.perms == nil {
 		c.fail("permission handler is nil")
@@ -248,9 +248,10 @@ func WithPresence(p PresenceManager) Option {
 	return func(c *config) { c.presence, c.presenceSet = p, true }
 }
 
-// WithRateLimit limits each connection to eventsPerSecond with bursts of
-// burst. Default none (0). Enforcement comes with the rate-limit issue; until
-// then the setting is validated and stored only.
+// WithRateLimit limits each connection to eventsPerSecond frames, with
+// bursts of up to burst (at least 1). A frame over the limit is dropped
+// unread and answered with error 4029, whose detail says when to retry; the
+// connection stays open. Default none (0).
 func WithRateLimit(eventsPerSecond float64, burst int) Option {
 	return func(c *config) { c.rateEvents, c.rateBurst = eventsPerSecond, burst }
 }

@@ -37,6 +37,10 @@ type Conn struct {
 	// pong and disconnect handlers there, and gorilla the ping handler.
 	flushed int64
 
+	// bucket is the connection's rate limit (nil without one); only the
+	// read goroutine uses it.
+	bucket *tokenBucket
+
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.
 	killed atomic.Bool

@@ -43,6 +43,10 @@ type Config struct {
 	AllowedOrigins []string
 	Notifications  bool
 	EventTimeout   time.Duration
+	// RateLimit is each connection's frames per second (0: no limit), with
+	// bursts of RateBurst.
+	RateLimit float64
+	RateBurst int
 	// SessionRetention is how long session rows are kept after their
 	// connection closed; see the sweeper.
 	SessionRetention time.Duration
@@ -151,9 +155,10 @@ func connOf(s *melody.Session) *Conn {
 	return c
 }
 
-// onConnect registers a connection, in the order PROTOCOL.md gives: the
-// index (so nothing published from now on is missed), the session row, the
-// rooms, presence (the first connection of a user announces them online),
+// onConnect registers a connection: the index (so membership changes
+// published from now on reach it), the session row, the rooms (a room event
+// published before this point is caught up by seq, as after any reconnect),
+// presence (the first connection of a user announces them online),
 // the app's hook, pending notifications. It runs before melody starts the
 // connection's pumps, on what becomes its read goroutine.
 func (cs *Consumer) onConnect(s *melody.Session) {
@@ -180,7 +185,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	if err != nil {
 		// Without its rooms the connection would miss events silently.
 		cs.log.Error("rtchat: load rooms on connect", "err", err, "user", c.userID)
-		c.kill(protocol.CodeUnavailable, "rooms unavailable, reconnect", time.Second)
+		c.kill(protocol.CloseTryAgainLater, "rooms unavailable, reconnect", time.Second)
 		return
 	}
 	cs.hub.addRooms(c, rooms)
@@ -246,6 +251,9 @@ func (cs *Consumer) onError(s *melody.Session, err error) {
 func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 	c := connOf(s)
 	cs.touch(c)
+	if cs.limited(c) {
+		return
+	}
 	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
 }
 
@@ -265,6 +273,9 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	c := connOf(s)
 	cs.touch(c)
 	defer cs.extend(c)
+	if cs.limited(c) {
+		return
+	}
 	trimmed := bytes.TrimSpace(raw)
 	var env envelope
 	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {

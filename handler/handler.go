@@ -67,7 +67,6 @@ type Settings struct {
 	Notifications    bool
 	MaxContentLength int
 	HistoryLimit     int
-	HistoryMaxLimit  int
 	TypingThrottle   time.Duration
 }
 

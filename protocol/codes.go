@@ -26,6 +26,9 @@ const (
 	CloseGoingAway = 1001
 	// CloseMessageTooBig is the close code for a frame over the size limit.
 	CloseMessageTooBig = 1009
+	// CloseTryAgainLater closes a connection the server could not set up
+	// (its rooms could not be read); reconnecting is safe.
+	CloseTryAgainLater = 1013
 )
 
 // Detail texts kept word for word from the original package, so its clients
