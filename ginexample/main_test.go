@@ -17,14 +17,22 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// TestExample runs the examples' scenarios against this app, built by
-// newServer as main builds it.
+// build builds this app as main does, for the examples' scenarios.
+func build(ctx context.Context, cfg exampleapp.Config) (http.Handler, func(context.Context) error, error) {
+	s, err := newServer(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, s.shutdown, nil
+}
+
+// TestExample runs the examples' scenarios against this app.
 func TestExample(t *testing.T) {
-	exampletest.Run(t, func(ctx context.Context, cfg exampleapp.Config) (http.Handler, func(context.Context) error, error) {
-		s, err := newServer(ctx, cfg)
-		if err != nil {
-			return nil, nil, err
-		}
-		return s, s.shutdown, nil
-	})
+	exampletest.Run(t, build)
+}
+
+// TestBrowser drives the chat page of this app in headless Chromium
+// (RTCHAT_TEST_CHROMIUM; it skips without, except under CI).
+func TestBrowser(t *testing.T) {
+	exampletest.Browser(t, build)
 }
