@@ -347,28 +347,33 @@ func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
 }
 
 // deliver writes a broker message to this node's connections.
+// The requester's copy is queued last, so that once a client holds the
+// answer to its request, every other connection on this node already has
+// the event queued ahead of anything later.
 func (cs *Consumer) deliver(m broker.Message) {
+	var echo *Conn
+	write := func(c *Conn) {
+		if m.EchoConn != "" && c.id == m.EchoConn {
+			echo = c
+			return
+		}
+		c.write(m.Frame)
+	}
 	switch m.Kind {
 	case broker.KindRoom:
-		cs.hub.eachInRoom(m.Room, func(c *Conn) { c.write(frameFor(m, c)) })
+		cs.hub.eachInRoom(m.Room, write)
 	case broker.KindUser:
 		for _, u := range m.Users {
-			cs.hub.eachOfUser(u, func(c *Conn) { c.write(frameFor(m, c)) })
+			cs.hub.eachOfUser(u, write)
 		}
 	case broker.KindJoin:
 		cs.hub.join(m.Room, m.Users)
 	case broker.KindLeave:
 		cs.hub.leave(m.Room, m.Users)
 	}
-}
-
-// frameFor returns the frame of m for c: the copy carrying request_id for
-// the connection whose request caused it, the shared frame for the others.
-func frameFor(m broker.Message, c *Conn) []byte {
-	if m.EchoConn != "" && c.id == m.EchoConn {
-		return m.EchoFrame
+	if echo != nil {
+		echo.write(m.EchoFrame)
 	}
-	return m.Frame
 }
 
 // Stats counts this node's fan-out index.
