@@ -52,6 +52,11 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
+	// The room's lock is held from the permission check to the publish:
+	// membership changes take it too, so a member removed meanwhile cannot
+	// post, and the room's messages leave in seq order.
+	unlock := r.Env.LockRoom(in.RoomID)
+	defer unlock()
 	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventMessageSend)
 	if err != nil {
 		return err
@@ -104,8 +109,6 @@ func MessageSend(ctx context.Context, r *Request) error {
 		return err
 	}
 
-	unlock := r.Env.LockRoom(chk.Room.ID)
-	defer unlock()
 	err = r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, NotifyUserIDs: notify, NotificationType: notifyType})
 	if errors.Is(err, model.ErrConflict) && in.ClientMsgID != "" {
 		// Two sends with one client_msg_id raced; the other one won.
