@@ -148,13 +148,7 @@ var matrixRows = []matrixRow{
 	{
 		event: protocol.EventMessageSend,
 		data:  func(fx fixture) any { return roomData(fx.roomID, "content", "hello") },
-		want: map[string]want{
-			"1:1":                        {deny, ok, na, na, ok},
-			"group":                      {deny, ok, ok, ok, ok},
-			"locked group with approval": {deny, deny, deny, ok, ok},
-			"public channel":             {deny, deny, ok, ok, ok},
-			"private channel":            {deny, deny, ok, ok, ok},
-		},
+		want:  sendRule,
 	},
 	{
 		event: protocol.EventRoomInfo,
@@ -211,13 +205,7 @@ var matrixRows = []matrixRow{
 	{
 		event: protocol.EventMessageTyping,
 		data:  func(fx fixture) any { return roomData(fx.roomID) },
-		want: map[string]want{
-			"1:1":                        {deny, ok, na, na, ok},
-			"group":                      {deny, ok, ok, ok, ok},
-			"locked group with approval": {deny, deny, deny, ok, ok},
-			"public channel":             {deny, deny, ok, ok, ok},
-			"private channel":            {deny, deny, ok, ok, ok},
-		},
+		want:  sendRule,
 	},
 	{
 		event: protocol.EventMessageModify + " update",
@@ -254,6 +242,17 @@ func messageRow(event string, data map[string]any) matrixRow {
 		d["message_id"] = fx.messageID
 		return d
 	}}
+}
+
+// sendRule is who may send (and signal typing): a 1:1's participants; a
+// group's members (only admins when locked); a channel's admins and members
+// granted can_send_messages.
+var sendRule = map[string]want{
+	"1:1":                        {deny, ok, na, na, ok},
+	"group":                      {deny, ok, ok, ok, ok},
+	"locked group with approval": {deny, deny, deny, ok, ok},
+	"public channel":             {deny, deny, ok, ok, ok},
+	"private channel":            {deny, deny, ok, ok, ok},
 }
 
 // groupsOnly: an admin action of groups; channels answer 4003 to admins.
