@@ -447,7 +447,7 @@ func TestRemovalClearsNotifications(t *testing.T) {
 		g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "team", "participants": []int64{2, 3, 4}})
 		now := model.Now()
 		msg := &model.Message{ID: uuid.NewString(), RoomID: g.ID, SenderID: 1, Content: "secret news", CreatedAt: now, UpdatedAt: now}
-		if err := model.NewStore(h.db).InsertMessage(testCtx(t), model.NewMessage{Message: msg, NotifyUserIDs: []int64{2, 3, 4}, NotificationType: model.NotifyNewMessage}); err != nil {
+		if err := model.NewStore(h.db).InsertMessage(testCtx(t), model.NewMessage{Message: msg}); err != nil {
 			t.Fatal(err)
 		}
 		pending := func(user int64) map[string]any {

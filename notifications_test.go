@@ -49,10 +49,15 @@ func notified(list []wireNotification) []string {
 	return out
 }
 
-// recipients returns, for the notification of type typ about messageID, the
-// ids of its recipients, or nil when there is no such notification row.
+// recipients returns the users waiting for the notification of type typ
+// about messageID, or nil when nobody is. REACTION notifications are rows
+// per recipient; message notifications (NEW_MESSAGE, REPLY) follow from the
+// members' delivered pointers.
 func recipients(t testing.TB, h *harness, messageID, typ string) []int64 {
 	t.Helper()
+	if typ != "REACTION" {
+		return pointerRecipients(t, h, messageID, typ)
+	}
 	var ids []string
 	if err := h.db.NewSelect().Table("rtchat_notifications").Column("id").
 		Where("message_id = ? AND notification_type = ?", messageID, typ).Scan(testCtx(t), &ids); err != nil {
@@ -68,6 +73,29 @@ func recipients(t testing.TB, h *harness, messageID, typ string) []int64 {
 	if err := h.db.NewSelect().Table("rtchat_notification_recipients").Column("user_id").
 		Where("notification_id = ?", ids[0]).Order("user_id").Scan(testCtx(t), &users); err != nil {
 		t.Fatal(err)
+	}
+	return users
+}
+
+// pointerRecipients returns the members for whom messageID is pending as a
+// message notification of type typ: above their delivered pointer, sent by
+// someone else, not deleted.
+func pointerRecipients(t testing.TB, h *harness, messageID, typ string) []int64 {
+	t.Helper()
+	isReply := "IS NULL"
+	if typ == "REPLY" {
+		isReply = "IS NOT NULL"
+	}
+	var users []int64
+	if err := h.db.NewSelect().TableExpr("rtchat_members AS m").Column("m.user_id").
+		Join("JOIN rtchat_messages AS msg ON msg.room_id = m.room_id").
+		Where("msg.id = ? AND msg.seq > m.last_delivered_seq AND msg.sender_id <> m.user_id", messageID).
+		Where("msg.is_deleted = ? AND msg.parent_message_id "+isReply, false).
+		Order("m.user_id").Scan(testCtx(t), &users); err != nil {
+		t.Fatal(err)
+	}
+	if len(users) == 0 {
+		return nil
 	}
 	return users
 }

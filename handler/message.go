@@ -34,11 +34,23 @@ type sendData struct {
 	ExtraFields sendExtra `json:"extra_fields"`
 }
 
+// sendAttempts is how often message.send checks its permission again when
+// the room changed between the check and the write (a member added or
+// removed, a grant changed) before it answers 4007.
+const sendAttempts = 3
+
 // MessageSend handles message.send: a text message, a reply
 // (extra_fields.parent_message_id) or a forward (forwarded_from_id), with
 // optional media, stored with the room's next seq and sent as
 // message.dispatch to the room. A repeated client_msg_id of the same sender
-// stores nothing and returns the stored message to the caller only.
+// in the same room stores nothing and returns the stored message to the
+// caller only, once the caller has passed the send permission again.
+//
+// The permission is checked against the room and membership as read, and
+// the write stores only if the room's acl_version is still the one read,
+// under the room row's lock (model.NewMessage.IfACLVersion): a change on any
+// node in between makes the send check again. A plain send is two
+// statements: the read and the write.
 func MessageSend(ctx context.Context, r *Request) error {
 	var in sendData
 	if err := r.Decode(&in); err != nil {
@@ -52,83 +64,101 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	// The room's lock is held from the permission check to the publish:
-	// membership changes take it too, so a member removed meanwhile cannot
-	// post, and the room's messages leave in seq order.
+	// The room's lock keeps this node's messages of a room leaving in seq
+	// order; it guarantees nothing across nodes (the database does).
 	unlock := r.Env.LockRoom(in.RoomID)
 	defer unlock()
-	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventMessageSend)
-	if err != nil {
-		return err
-	}
-	if err := r.Env.Perms.CanSend(ctx, chk); err != nil {
-		return err
-	}
-	if in.ClientMsgID != "" {
-		if done, err := replayIfDuplicate(ctx, r, in.ClientMsgID); done || err != nil {
+	for attempt := 1; ; attempt++ {
+		msg, err := storeMessage(ctx, r, &in, content)
+		switch {
+		case errors.Is(err, model.ErrStale) && attempt < sendAttempts:
+			continue
+		case errors.Is(err, model.ErrStale):
+			return protocol.NewError(protocol.CodeUnavailable, "The room is changing; try again.")
+		case errors.Is(err, model.ErrConflict) && in.ClientMsgID != "":
+			// The same client_msg_id is stored in this room already:
+			// answer with it, to the caller only.
+			return replay(ctx, r, in.RoomID, in.ClientMsgID)
+		case err != nil:
 			return err
 		}
+		out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
+		if err != nil {
+			return err
+		}
+		return r.Out.Room(ctx, msg.RoomID, protocol.DispatchMessage, out)
+	}
+}
+
+// storeMessage checks the send permission and stores the message, returning
+// it ready to serialize (its reply or forward source loaded), or
+// model.ErrStale when the room changed after the check.
+func storeMessage(ctx context.Context, r *Request, in *sendData, content string) (*model.Message, error) {
+	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventMessageSend)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Env.Perms.CanSend(ctx, chk); err != nil {
+		return nil, err
 	}
 	now := model.Now()
 	msg := &model.Message{ID: uuid.NewString(), RoomID: chk.Room.ID, SenderID: r.UserID, Content: content, CreatedAt: now, UpdatedAt: now}
 	if in.ClientMsgID != "" {
 		msg.ClientMsgID = &in.ClientMsgID
 	}
-	notifyType := model.NotifyNewMessage
-	for _, ref := range []struct {
-		id  string
-		dst **string
-	}{{ef.ParentMessageID, &msg.ParentMessageID}, {ef.ForwardedFromID, &msg.ForwardedFromID}} {
-		if ref.id == "" {
-			continue
-		}
-		// The source of a reply or forward must be readable by the sender.
-		checks, err := accessMessages(ctx, r, []string{ref.id})
-		if err != nil {
-			return err
-		}
+	ef := in.ExtraFields
+	var source *model.Message
+	switch {
+	case ef.ParentMessageID != "":
 		// A reply stays in its room: quoting a message of another room
-		// would show it to members who cannot read that room. A forward
-		// is the sender's deliberate share.
-		if ref.dst == &msg.ParentMessageID && checks[ref.id].Room.ID != chk.Room.ID {
-			return protocol.Invalid(protocol.FieldErrors{"extra_fields.parent_message_id": {"You can only reply to a message of the same room."}})
+		// would show it to members who cannot read that room. So the
+		// room and membership just read are the parent's too.
+		parent, err := r.Env.Store.MessageInRoom(ctx, chk.Room.ID, ef.ParentMessageID)
+		if errors.Is(err, model.ErrNotFound) {
+			// Not in this room: answer as for any message the sender asks
+			// about (4004, 4002), and 4003 when it is readable elsewhere.
+			if _, err := accessMessages(ctx, r, []string{ef.ParentMessageID}); err != nil {
+				return nil, err
+			}
+			return nil, protocol.Invalid(protocol.FieldErrors{"extra_fields.parent_message_id": {"You can only reply to a message of the same room."}})
 		}
-		*ref.dst = &ref.id
+		if err != nil {
+			return nil, err
+		}
+		pc := chk
+		pc.Message = parent
+		if err := r.Env.Perms.CanAccessMessage(ctx, pc); err != nil {
+			return nil, err
+		}
+		msg.ParentMessageID, msg.ParentMessage, source = &parent.ID, parent, parent
+	case ef.ForwardedFromID != "":
+		// The source of a forward must be readable by the sender.
+		checks, err := accessMessages(ctx, r, []string{ef.ForwardedFromID})
+		if err != nil {
+			return nil, err
+		}
+		src := checks[ef.ForwardedFromID].Message
+		msg.ForwardedFromID, msg.ForwardedFrom, msg.IsForwarded, source = &src.ID, src, true, src
 	}
-	if msg.ParentMessageID != nil {
-		notifyType = model.NotifyReply
-	}
-	msg.IsForwarded = msg.ForwardedFromID != nil
 	atts := make([]*model.Attachment, len(ef.Media))
 	for i, m := range ef.Media {
 		atts[i] = &model.Attachment{ID: uuid.NewString(), MediaURL: m.MediaURL, MediaType: m.MediaType, MimeType: m.MimeType,
 			FileSize: m.FileSize, Metadata: m.Metadata, Caption: m.Caption, CreatedAt: now}
 	}
-	notify, err := notifyRecipients(ctx, r, chk.Room.ID)
-	if err != nil {
-		return err
-	}
-
-	err = r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, NotifyUserIDs: notify, NotificationType: notifyType})
-	if errors.Is(err, model.ErrConflict) && in.ClientMsgID != "" {
-		// Two sends with one client_msg_id raced; the other one won.
-		_, err = replayIfDuplicate(ctx, r, in.ClientMsgID)
-		return err
-	}
-	if err != nil {
-		return err
+	version := chk.Room.ACLVersion
+	if err := r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, IfACLVersion: &version}); err != nil {
+		return nil, err
 	}
 	// A new message has no reactions, receipts or deliveries yet, and its
-	// attachments are at hand: only what it refers to is read back.
+	// attachments and source are at hand: only the source's own relations
+	// are read.
 	msg.Attachments, msg.Reactions, msg.ReadReceipts, msg.DeliveredTo = atts, []*model.Reaction{}, []*model.ReadReceipt{}, []int64{}
-	if err := r.Env.Store.LoadReferences(ctx, []*model.Message{msg}); err != nil {
-		return err
+	if source != nil {
+		if err := r.Env.Store.LoadOwnRelations(ctx, []*model.Message{source}); err != nil {
+			return nil, err
+		}
 	}
-	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
-	if err != nil {
-		return err
-	}
-	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchMessage, out)
+	return msg, nil
 }
 
 // cleanContent checks the length of content (in characters, as sent) and
@@ -158,22 +188,19 @@ func notifyRecipients(ctx context.Context, r *Request, roomID string) ([]int64, 
 	return withoutUser(ids, r.UserID), nil
 }
 
-// replayIfDuplicate answers the caller with the message already stored under
-// clientMsgID, reporting whether there was one.
-func replayIfDuplicate(ctx context.Context, r *Request, clientMsgID string) (bool, error) {
-	prev, err := r.Env.Store.MessageByClientID(ctx, r.UserID, clientMsgID)
-	if errors.Is(err, model.ErrNotFound) {
-		return false, nil
-	}
+// replay answers the caller with the message it already stored in the room
+// under clientMsgID.
+func replay(ctx context.Context, r *Request, roomID, clientMsgID string) error {
+	prev, err := r.Env.Store.MessageByClientID(ctx, roomID, r.UserID, clientMsgID)
 	if err != nil {
-		return true, err
+		return err
 	}
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{prev}); err != nil {
-		return true, err
+		return err
 	}
 	out, err := r.Env.Serialize(ctx, serializer.NameMessage, prev, prev.UserIDs())
 	if err != nil {
-		return true, err
+		return err
 	}
-	return true, r.Out.Reply(protocol.DispatchMessage, out)
+	return r.Out.Reply(protocol.DispatchMessage, out)
 }

@@ -78,8 +78,10 @@ type RoomTx struct {
 // rolls everything back and is returned as it is (store errors mapped).
 func (s *Store) RoomTx(ctx context.Context, roomID string, fn func(ctx context.Context, tx *RoomTx) error) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// A no-op update takes the row lock first, before anything is read.
-		res, err := tx.NewUpdate().Model((*Room)(nil)).Set("updated_at = updated_at").Where("id = ?", roomID).Exec(ctx)
+		// The update takes the row lock first, before anything is read,
+		// and moves acl_version, so a send checked against the room as it
+		// was stores nothing (see InsertMessage).
+		res, err := tx.NewUpdate().Model((*Room)(nil)).Set("acl_version = acl_version + 1").Where("id = ?", roomID).Exec(ctx)
 		if err != nil {
 			return err
 		}

@@ -128,7 +128,7 @@ func TestRoomTxDelete(t *testing.T) {
 			fill := func(roomID string) {
 				m := newMessage(roomID, 1, base)
 				att := &model.Attachment{ID: uuid.NewString(), MediaURL: "https://cdn/a.png", MediaType: "image", MimeType: "image/png", CreatedAt: base}
-				if err := st.InsertMessage(ctx, model.NewMessage{Message: m, Attachments: []*model.Attachment{att}, NotifyUserIDs: []int64{2}, NotificationType: model.NotifyNewMessage}); err != nil {
+				if err := st.InsertMessage(ctx, model.NewMessage{Message: m, Attachments: []*model.Attachment{att}}); err != nil {
 					t.Fatal(err)
 				}
 				rows := []any{

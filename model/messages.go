@@ -2,69 +2,171 @@ package model
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
-// NewMessage is what InsertMessage stores in one transaction: the message,
-// its attachments and, when NotifyUserIDs is not empty, one notification of
-// NotificationType for those users.
+// NewMessage is what InsertMessage stores at once: the message and its
+// attachments.
 type NewMessage struct {
-	Message          *Message
-	Attachments      []*Attachment
-	NotifyUserIDs    []int64
-	NotificationType string
+	Message     *Message
+	Attachments []*Attachment
+	// IfACLVersion, when set, is the room's acl_version that the sender's
+	// permission check saw: the message is stored only if the room, once
+	// its row is locked, still has that version, so a member removed (or a
+	// grant revoked) on any node meanwhile cannot post. Otherwise
+	// InsertMessage stores nothing and returns ErrStale.
+	IfACLVersion *int64
 }
 
-// InsertMessage stores a message: it takes the room's next seq with one
-// UPDATE ... RETURNING (which locks only that room), inserts the message and
-// what comes with it, and moves the sender's read pointer to the new seq. It
-// fills in Message.Seq. A duplicate client_msg_id of the same sender is
-// ErrConflict and stores nothing. On any error msg.Seq is left 0.
+// ErrStale means the room's settings, members, roles or grants changed since
+// the permission check that a write was made under; check again and retry.
+var ErrStale = errors.New("rtchat: room changed since the permission check")
+
+// InsertMessage stores a message: it takes the room's next seq with the
+// room row's lock, inserts the message and its attachments, and moves the
+// sender's read pointer to the new seq, all in one statement on Postgres
+// (one round trip) and one transaction on SQLite. It fills in Message.Seq.
+// A duplicate client_msg_id of the same sender in the same room is
+// ErrConflict, a missing room ErrNotFound, a changed room (IfACLVersion)
+// ErrStale; each stores nothing and leaves msg.Seq 0.
 func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 	msg := nm.Message
-	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var seq int64
-		err := tx.NewUpdate().Model((*Room)(nil)).
+	for i, a := range nm.Attachments {
+		a.MessageID, a.Position = msg.ID, i
+	}
+	var seq int64
+	var err error
+	if s.db.Dialect().Name() == dialect.PG {
+		seq, err = s.insertMessagePG(ctx, nm)
+	} else {
+		seq, err = s.insertMessageTx(ctx, nm)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		// No room row matched: gone, or changed since the check.
+		if nm.IfACLVersion == nil {
+			return ErrNotFound
+		}
+		return ErrStale
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	msg.Seq = seq
+	return nil
+}
+
+// insertMessagePG stores the message with one statement: the room's update
+// takes the row lock and the seq, and the inserts and the sender's pointer
+// use it. Any failure (a duplicate client_msg_id) undoes all of it, so no
+// seq is ever skipped.
+func (s *Store) insertMessagePG(ctx context.Context, nm NewMessage) (int64, error) {
+	msg := nm.Message
+	var q strings.Builder
+	args := make([]any, 0, 24+8*len(nm.Attachments))
+	q.WriteString(`WITH r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ?`)
+	args = append(args, msg.CreatedAt, msg.RoomID)
+	if nm.IfACLVersion != nil {
+		q.WriteString(` AND acl_version = ?`)
+		args = append(args, *nm.IfACLVersion)
+	}
+	q.WriteString(` RETURNING last_seq),
+m AS (INSERT INTO rtchat_messages (id, room_id, sender_id, seq, client_msg_id, content, is_edited, is_deleted,
+	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at)
+	SELECT ?, ?, ?, r.last_seq, ?, ?, FALSE, FALSE, ?, ?, ?, ?, ? FROM r RETURNING id, seq, created_at)`)
+	args = append(args, msg.ID, msg.RoomID, msg.SenderID, msg.ClientMsgID, msg.Content, msg.IsForwarded,
+		msg.ForwardedFromID, msg.ParentMessageID, msg.CreatedAt, msg.UpdatedAt)
+	if len(nm.Attachments) > 0 {
+		q.WriteString(`,
+a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at)
+	SELECT v.id, m.id, v.media_url, v.media_type, v.mime_type, v.file_size::bigint, v.metadata, v.caption, v.position::bigint, m.created_at
+	FROM m, (VALUES `)
+		for i, a := range nm.Attachments {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			meta, err := metadataText(a.Metadata)
+			if err != nil {
+				return 0, err
+			}
+			args = append(args, a.ID, a.MediaURL, a.MediaType, a.MimeType, a.FileSize, meta, a.Caption, a.Position)
+		}
+		q.WriteString(`) AS v (id, media_url, media_type, mime_type, file_size, metadata, caption, position))`)
+	}
+	q.WriteString(`,
+p AS (UPDATE rtchat_members AS mb SET last_read_seq = m.seq FROM m
+	WHERE mb.room_id = ? AND mb.user_id = ? AND mb.last_read_seq < m.seq)
+SELECT seq FROM m`)
+	args = append(args, msg.RoomID, msg.SenderID)
+	var seq int64
+	err := s.db.NewRaw(q.String(), args...).Scan(ctx, &seq)
+	return seq, err
+}
+
+// insertMessageTx is the same write as statements in one transaction, for
+// SQLite, which has no writes in WITH (and one writer, so the
+// statements cost no round trips).
+func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, error) {
+	msg := nm.Message
+	var seq int64
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		upd := tx.NewUpdate().Model((*Room)(nil)).
 			Set("last_seq = last_seq + 1").
 			Set("last_activity_at = ?", msg.CreatedAt).
-			Where("id = ?", msg.RoomID).
-			Returning("last_seq").
-			Scan(ctx, &seq)
-		if err != nil {
+			Where("id = ?", msg.RoomID)
+		if nm.IfACLVersion != nil {
+			upd = upd.Where("acl_version = ?", *nm.IfACLVersion)
+		}
+		if err := upd.Returning("last_seq").Scan(ctx, &seq); err != nil {
 			return err
 		}
 		msg.Seq = seq
+		defer func() { msg.Seq = 0 }() // InsertMessage sets it once committed
 		if _, err := tx.NewInsert().Model(msg).Exec(ctx); err != nil {
-			msg.Seq = 0 // rolled back with the transaction
 			return err
 		}
 		if len(nm.Attachments) > 0 {
-			for i, a := range nm.Attachments {
-				a.MessageID, a.Position = msg.ID, i
-			}
 			if _, err := tx.NewInsert().Model(&nm.Attachments).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		if len(nm.NotifyUserIDs) > 0 {
-			if err := insertNotification(ctx, tx, msg, nm.NotificationType, msg.SenderID, msg.CreatedAt, nm.NotifyUserIDs); err != nil {
-				return err
-			}
-		}
-		_, err = tx.NewUpdate().Model((*Member)(nil)).
+		_, err := tx.NewUpdate().Model((*Member)(nil)).
 			Set("last_read_seq = ?", seq).
 			Where("room_id = ? AND user_id = ? AND last_read_seq < ?", msg.RoomID, msg.SenderID, seq).
 			Exec(ctx)
 		return err
 	})
+	return seq, err
 }
 
-// MessageByClientID returns the message a sender stored with a client_msg_id.
-func (s *Store) MessageByClientID(ctx context.Context, senderID int64, clientMsgID string) (*Message, error) {
+// metadataText is an attachment's metadata as the column stores it: JSON
+// text, or NULL when there is none.
+func metadataText(meta map[string]any) (*string, error) {
+	if meta == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// MessageByClientID returns the message a sender stored in a room with a
+// client_msg_id.
+func (s *Store) MessageByClientID(ctx context.Context, roomID string, senderID int64, clientMsgID string) (*Message, error) {
 	m := new(Message)
-	err := s.db.NewSelect().Model(m).Where("msg.sender_id = ? AND msg.client_msg_id = ?", senderID, clientMsgID).Scan(ctx)
+	err := s.db.NewSelect().Model(m).
+		Where("msg.room_id = ? AND msg.sender_id = ? AND msg.client_msg_id = ?", roomID, senderID, clientMsgID).
+		Scan(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -116,6 +218,17 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) ([]*Message, bool, 
 		return nil, false, err
 	}
 	return msgs, more, nil
+}
+
+// MessageInRoom returns a visible message of a room by id; a message of
+// another room is ErrNotFound.
+func (s *Store) MessageInRoom(ctx context.Context, roomID, id string) (*Message, error) {
+	m := new(Message)
+	err := s.db.NewSelect().Model(m).Where("msg.id = ? AND msg.room_id = ? AND msg.is_deleted = ?", id, roomID, false).Scan(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return m, nil
 }
 
 // MessagesByID returns visible messages by id, in no particular order.
@@ -177,6 +290,13 @@ func (s *Store) LoadReferences(ctx context.Context, msgs []*Message) error {
 		}
 	}
 	return nil
+}
+
+// LoadOwnRelations fills in what hangs off each message directly
+// (attachments, reactions, read receipts, delivery marks), not the messages
+// it refers to, with four queries whatever the number of messages.
+func (s *Store) LoadOwnRelations(ctx context.Context, msgs []*Message) error {
+	return s.loadOwnRelations(ctx, msgs)
 }
 
 // loadOwnRelations loads what hangs off each message directly.

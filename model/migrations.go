@@ -23,6 +23,8 @@ func Migrations() *migrate.Migrations {
 	m := migrate.NewMigrations()
 	// bun/migrate names a Go migration after the file that registers it.
 	registerInit(m)
+	registerSendPath(m)
+	registerNotificationPointers(m)
 	return m
 }
 

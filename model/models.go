@@ -53,9 +53,13 @@ type Room struct {
 	GroupLocked          bool         `bun:"group_locked,notnull"`
 	Property             RoomProperty `bun:"property,type:text,notnull"`
 	LastSeq              int64        `bun:"last_seq,notnull"`
-	CreatedAt            time.Time    `bun:"created_at,notnull"`
-	UpdatedAt            time.Time    `bun:"updated_at,notnull"`
-	LastActivityAt       time.Time    `bun:"last_activity_at,notnull"`
+	// ACLVersion counts the changes of the room's settings, members, roles
+	// and grants (every RoomTx bumps it): a send stores only while the
+	// version its permission check saw is still the room's.
+	ACLVersion     int64     `bun:"acl_version,notnull"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
+	UpdatedAt      time.Time `bun:"updated_at,notnull"`
+	LastActivityAt time.Time `bun:"last_activity_at,notnull"`
 }
 
 // Member is a user's membership of a room: participant of a 1:1 or group,
@@ -90,8 +94,8 @@ type JoinRequest struct {
 }
 
 // Message is one message of a room. Seq is the room's sequence number,
-// assigned in the inserting transaction; ClientMsgID is the sender's
-// idempotency key, unique per sender.
+// assigned in the statement that stores it; ClientMsgID is the sender's
+// idempotency key, unique per sender and room.
 type Message struct {
 	bun.BaseModel `bun:"table:rtchat_messages,alias:msg"`
 

@@ -2,6 +2,8 @@ package model
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,43 +26,91 @@ func insertNotification(ctx context.Context, tx bun.Tx, msg *Message, typ string
 	return err
 }
 
-// PendingNotifications returns the notifications a user has not yet
-// acknowledged or read, oldest first, with their messages loaded.
+// MaxPendingPerRoom is how many message notifications of one room
+// PendingNotifications returns at most: the newest ones. The rest are still
+// unread (room.list counts them) and room.messages pages through them.
+const MaxPendingPerRoom = 100
+
+// PendingNotifications returns what a user has not yet acknowledged or read,
+// oldest first, with the messages loaded: a NEW_MESSAGE (or REPLY, for a
+// reply) for every message of the user's rooms above the member's delivered
+// pointer that someone else sent (the newest MaxPendingPerRoom per room),
+// and the REACTION notifications addressed to the user. Message
+// notifications are not stored per recipient: they follow from the
+// pointers, which message.acknowledged and message.read move forward.
 func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Notification, error) {
+	ranked := s.db.NewSelect().Model((*Message)(nil)).
+		Column("msg.id").
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY msg.room_id ORDER BY msg.seq DESC) AS rn").
+		Join("JOIN rtchat_members AS m ON m.room_id = msg.room_id AND m.user_id = ?", userID).
+		Where("msg.seq > m.last_delivered_seq").
+		Where("msg.sender_id <> ?", userID).
+		Where("msg.is_deleted = ?", false)
+	var msgs []*Message
+	if err := s.db.NewSelect().Model(&msgs).
+		Where("msg.id IN (SELECT p.id FROM (?) AS p WHERE p.rn <= ?)", ranked, MaxPendingPerRoom).
+		Scan(ctx); err != nil {
+		return nil, mapErr(err)
+	}
 	var ns []*Notification
-	err := s.db.NewSelect().Model(&ns).
+	for _, m := range msgs {
+		typ := NotifyNewMessage
+		if m.ParentMessageID != nil {
+			typ = NotifyReply
+		}
+		ns = append(ns, &Notification{ID: messageNotificationID(m.ID), RoomID: m.RoomID, MessageID: m.ID,
+			NotificationType: typ, ActorID: m.SenderID, CreatedAt: m.CreatedAt, Message: m})
+	}
+	var reactions []*Notification
+	err := s.db.NewSelect().Model(&reactions).
 		Join("JOIN rtchat_notification_recipients AS nr ON nr.notification_id = n.id").
 		// Only rooms the user is still in: a member who left or was
 		// removed is not pushed the room's messages.
 		Join("JOIN rtchat_members AS m ON m.room_id = n.room_id AND m.user_id = nr.user_id").
 		Where("nr.user_id = ?", userID).
-		Order("n.created_at ASC", "n.id ASC").
 		Scan(ctx)
-	if err != nil || len(ns) == 0 {
-		return ns, mapErr(err)
-	}
-	ids := make([]string, len(ns))
-	for i, n := range ns {
-		ids[i] = n.MessageID
-	}
-	msgs, err := s.MessagesByID(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
+	}
+	if len(reactions) > 0 {
+		ids := make([]string, len(reactions))
+		for i, n := range reactions {
+			ids[i] = n.MessageID
+		}
+		reacted, err := s.MessagesByID(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[string]*Message, len(reacted))
+		for _, m := range reacted {
+			byID[m.ID] = m
+		}
+		for _, n := range reactions {
+			if n.Message = byID[n.MessageID]; n.Message != nil {
+				ns = append(ns, n)
+				msgs = append(msgs, n.Message)
+			}
+		}
 	}
 	if err := s.LoadMessageRelations(ctx, msgs); err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*Message, len(msgs))
-	for _, m := range msgs {
-		byID[m.ID] = m
-	}
-	out := ns[:0]
-	for _, n := range ns {
-		if n.Message = byID[n.MessageID]; n.Message != nil {
-			out = append(out, n)
+	slices.SortFunc(ns, func(a, b *Notification) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
 		}
-	}
-	return out, nil
+		return strings.Compare(a.ID, b.ID)
+	})
+	return ns, nil
+}
+
+// notificationSpace makes the ids of message notifications: derived from
+// the message, so the same pending notification keeps its id across
+// connects without a row of its own.
+var notificationSpace = uuid.MustParse("5b1f6c3e-2f0e-4e59-9a53-6d1b7c0c2a11")
+
+func messageNotificationID(messageID string) string {
+	return uuid.NewSHA1(notificationSpace, []byte(messageID)).String()
 }
 
 // ClearNotifications takes user off the recipients of the notifications of

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -54,21 +55,31 @@ func (s *Store) Member(ctx context.Context, roomID string, userID int64) (*Membe
 	return m, nil
 }
 
-// RoomAndMember returns a room and the user's membership of it; member is
-// nil when the user is not a member. A missing room is ErrNotFound.
+// roomAndMember is one row of RoomAndMember: the room, and the user's
+// membership with every column prefixed m_ (all NULL for a non-member).
+type roomAndMember struct {
+	Room   `bun:",extend"`
+	Member Member `bun:"embed:m_"`
+}
+
+// RoomAndMember returns a room and the user's membership of it, with one
+// query; member is nil when the user is not a member. A missing room is
+// ErrNotFound.
 func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) (*Room, *Member, error) {
-	room, err := s.Room(ctx, roomID)
+	row := new(roomAndMember)
+	err := s.db.NewSelect().Model(row).
+		ColumnExpr("r.*").
+		ColumnExpr(memberColumns).
+		Join("LEFT JOIN rtchat_members AS m ON m.room_id = r.id AND m.user_id = ?", userID).
+		Where("r.id = ?", roomID).
+		Scan(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, mapErr(err)
 	}
-	m, err := s.Member(ctx, roomID, userID)
-	if err != nil {
-		if isNotFound(err) {
-			return room, nil, nil
-		}
-		return nil, nil, err
+	if row.Member.RoomID == "" {
+		return &row.Room, nil, nil
 	}
-	return room, m, nil
+	return &row.Room, &row.Member, nil
 }
 
 // Members returns the members of a room, oldest first.
@@ -170,3 +181,16 @@ func (s *Store) oneToOnePeers(ctx context.Context, rooms []*Room, userID int64) 
 func NewMember(roomID string, userID int64, role string, now time.Time) *Member {
 	return &Member{RoomID: roomID, UserID: userID, Role: role, JoinedAt: now}
 }
+
+// memberColumns selects every column of rtchat_members AS m with the m_
+// prefix that roomAndMember's embedded Member reads. NULLs (no membership)
+// read as zero values.
+var memberColumns = func() string {
+	cols := []string{"room_id", "user_id", "role", "can_add_new_participants", "can_remove_participants",
+		"can_add_new_subscribers", "can_remove_subscribers", "can_send_messages", "last_read_seq",
+		"last_delivered_seq", "joined_at"}
+	for i, c := range cols {
+		cols[i] = "m." + c + " AS m_" + c
+	}
+	return strings.Join(cols, ", ")
+}()

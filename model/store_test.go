@@ -144,11 +144,13 @@ func migrateConcurrently(t testing.TB, n int, dbs ...*bun.DB) {
 	}
 }
 
-// assertMigratedOnce checks that the schema is applied once and unlocked.
+// assertMigratedOnce checks that each migration is applied once and
+// unlocked.
 func assertMigratedOnce(t testing.TB, db *bun.DB) {
 	t.Helper()
-	if n := countTable(t, db, model.MigrationsTable); n != 1 {
-		t.Errorf("%s has %d rows, want 1", model.MigrationsTable, n)
+	want := len(model.Migrations().Sorted())
+	if n := countTable(t, db, model.MigrationsTable); n != want {
+		t.Errorf("%s has %d rows, want %d", model.MigrationsTable, n, want)
 	}
 	if n := countTable(t, db, model.MigrationLocksTable); n != 0 {
 		t.Errorf("%s has %d rows after Migrate, want 0 (lock released)", model.MigrationLocksTable, n)
@@ -517,10 +519,8 @@ func TestInsertMessageClientMsgID(t *testing.T) {
 		dup := newMessage(r.ID, 1, base.Add(time.Second))
 		dup.ClientMsgID = ptr("c-1")
 		err := st.InsertMessage(ctx, model.NewMessage{
-			Message:          dup,
-			Attachments:      []*model.Attachment{{ID: uuid.NewString(), MediaURL: "https://cdn/x", MediaType: "file", MimeType: "text/plain", CreatedAt: base}},
-			NotifyUserIDs:    []int64{2},
-			NotificationType: model.NotifyNewMessage,
+			Message:     dup,
+			Attachments: []*model.Attachment{{ID: uuid.NewString(), MediaURL: "https://cdn/x", MediaType: "file", MimeType: "text/plain", CreatedAt: base}},
 		})
 		if !errors.Is(err, model.ErrConflict) {
 			t.Fatalf("duplicate client_msg_id: err = %v, want ErrConflict", err)
@@ -555,17 +555,17 @@ func TestInsertMessageClientMsgID(t *testing.T) {
 			t.Errorf("other sender's seq = %d, want 3", other.Seq)
 		}
 
-		got, err := st.MessageByClientID(ctx, 1, "c-1")
+		got, err := st.MessageByClientID(ctx, r.ID, 1, "c-1")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.ID != first.ID || got.Seq != 1 || got.ClientMsgID == nil || *got.ClientMsgID != "c-1" {
 			t.Errorf("MessageByClientID(1) = %+v, want the first message", got)
 		}
-		if got, err := st.MessageByClientID(ctx, 2, "c-1"); err != nil || got.ID != other.ID {
+		if got, err := st.MessageByClientID(ctx, r.ID, 2, "c-1"); err != nil || got.ID != other.ID {
 			t.Errorf("MessageByClientID(2) = %v, %v; want the other sender's message", got, err)
 		}
-		if _, err := st.MessageByClientID(ctx, 1, "c-2"); !errors.Is(err, model.ErrNotFound) {
+		if _, err := st.MessageByClientID(ctx, r.ID, 1, "c-2"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("MessageByClientID(unknown): err = %v, want ErrNotFound", err)
 		}
 	})
@@ -623,7 +623,7 @@ func TestInsertMessageAttachmentsAndNotifications(t *testing.T) {
 			{ID: uuid.NewString(), MediaURL: "https://cdn/a.png", MediaType: "image", MimeType: "image/png", FileSize: 10, Metadata: map[string]any{"w": 640.0}, Caption: "a", CreatedAt: base},
 			{ID: uuid.NewString(), MediaURL: "https://cdn/b.pdf", MediaType: "file", MimeType: "application/pdf", CreatedAt: base.Add(time.Second)},
 		}
-		if err := st.InsertMessage(ctx, model.NewMessage{Message: m1, Attachments: atts, NotifyUserIDs: []int64{2, 3}, NotificationType: model.NotifyReply}); err != nil {
+		if err := st.InsertMessage(ctx, model.NewMessage{Message: m1, Attachments: atts}); err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range atts {
@@ -632,7 +632,7 @@ func TestInsertMessageAttachmentsAndNotifications(t *testing.T) {
 			}
 		}
 		m2 := newMessage(r.ID, 3, base.Add(time.Minute))
-		if err := st.InsertMessage(ctx, model.NewMessage{Message: m2, NotifyUserIDs: []int64{2}, NotificationType: model.NotifyNewMessage}); err != nil {
+		if err := st.InsertMessage(ctx, model.NewMessage{Message: m2}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -641,11 +641,14 @@ func TestInsertMessageAttachmentsAndNotifications(t *testing.T) {
 			user int64
 			want []string // message ids, oldest first
 		}{
-			{"recipient of both gets both, oldest first", 2, []string{m1.ID, m2.ID}},
-			{"recipient of one gets one", 3, []string{m1.ID}},
-			{"sender is no recipient", 1, nil},
-			{"member not notified gets nothing", 4, nil},
+			{"member gets others' messages above its pointer, oldest first", 2, []string{m1.ID, m2.ID}},
+			{"own messages are not notified", 3, []string{m1.ID}},
+			{"the first sender gets the later message", 1, []string{m2.ID}},
+			{"member who acknowledged both gets nothing", 4, nil},
 			{"stranger gets nothing", 99, nil},
+		}
+		if err := st.MarkDelivered(ctx, 4, []*model.Message{m1, m2}, base); err != nil {
+			t.Fatal(err)
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -674,7 +677,7 @@ func TestInsertMessageAttachmentsAndNotifications(t *testing.T) {
 			t.Fatalf("PendingNotifications(3) = %v, %v", ns, err)
 		}
 		n := ns[0]
-		if n.NotificationType != model.NotifyReply || !n.CreatedAt.Equal(base) {
+		if n.NotificationType != model.NotifyNewMessage || !n.CreatedAt.Equal(base) {
 			t.Errorf("notification = %+v", n)
 		}
 		msg := n.Message

@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS rtchat_sessions;
+DROP TABLE IF EXISTS rtchat_notification_recipients;
+DROP TABLE IF EXISTS rtchat_notifications;
+DROP TABLE IF EXISTS rtchat_deliveries;
+DROP TABLE IF EXISTS rtchat_read_receipts;
+DROP TABLE IF EXISTS rtchat_reactions;
+DROP TABLE IF EXISTS rtchat_attachments;
+DROP TABLE IF EXISTS rtchat_message_edits;
+DROP TABLE IF EXISTS rtchat_messages;
+DROP TABLE IF EXISTS rtchat_join_requests;
+DROP TABLE IF EXISTS rtchat_members;
+DROP TABLE IF EXISTS rtchat_rooms;

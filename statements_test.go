@@ -1,0 +1,103 @@
+package rtchat_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat"
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun"
+)
+
+// statementCounter is a bun query hook that records the statements run
+// while it is on.
+type statementCounter struct {
+	mu    sync.Mutex // guards on and stmts
+	on    bool
+	stmts []string
+}
+
+func (s *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (s *statementCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.on {
+		s.stmts = append(s.stmts, e.Query)
+	}
+}
+
+// during returns the statements run while fn runs.
+func (s *statementCounter) during(fn func()) []string {
+	s.mu.Lock()
+	s.on, s.stmts = true, nil
+	s.mu.Unlock()
+	fn()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.on = false
+	return s.stmts
+}
+
+// TestSendStatementCount counts the SQL statements of message.send, a reply
+// and a forward on both databases, so that a regression on the hot path
+// shows. On Postgres a plain send is the read of the room with the sender's
+// membership and one statement that takes the seq under the room row's
+// lock, checks the acl_version, and stores the message, its attachments and
+// the sender's read pointer; SQLite, without writes in WITH, runs the same
+// write as a transaction of statements (no round trips: it is in process).
+func TestSendStatementCount(t *testing.T) {
+	want := map[string]map[string]int{
+		// case: dialect -> statements
+		"plain":            {"pg": 2, "sqlite": 6},
+		"client_msg_id":    {"pg": 2, "sqlite": 6},
+		"with media":       {"pg": 2, "sqlite": 7},
+		"reply":            {"pg": 7, "sqlite": 11},
+		"forward":          {"pg": 9, "sqlite": 13},
+		"retried (stored)": {"pg": 7, "sqlite": 10},
+	}
+	eachDB(t, func(t *testing.T, h *harness) {
+		counter := &statementCounter{}
+		h.db.AddQueryHook(counter)
+		dialect := "sqlite"
+		if h.db.Dialect().Name().String() == "pg" {
+			dialect = "pg"
+		}
+		a, b := h.dial(t, 1), h.dial(t, 2)
+		g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2}})
+		other := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "other", "participants": []int64{2}})
+		b.Drain(protocol.DispatchRoomCreate)
+		first := send(t, a, g.ID, "first")
+		b.Drain(protocol.DispatchMessage)
+		cases := []struct {
+			name string
+			data map[string]any
+		}{
+			{"plain", map[string]any{"room_id": g.ID, "content": "hi"}},
+			{"client_msg_id", map[string]any{"room_id": g.ID, "content": "hi", "client_msg_id": "k-1"}},
+			{"with media", map[string]any{"room_id": g.ID, "content": "pic", "extra_fields": map[string]any{"media": []map[string]any{
+				{"media_url": "https://cdn.example/a.png", "media_type": "image", "mime_type": "image/png"},
+				{"media_url": "https://cdn.example/b.png", "media_type": "image", "mime_type": "image/png"}}}}},
+			{"reply", map[string]any{"room_id": g.ID, "content": "re", "extra_fields": map[string]any{"parent_message_id": first.ID}}},
+			{"forward", map[string]any{"room_id": other.ID, "extra_fields": map[string]any{"forwarded_from_id": first.ID}}},
+			{"retried (stored)", map[string]any{"room_id": g.ID, "content": "hi", "client_msg_id": "k-1"}},
+		}
+		for _, tc := range cases {
+			stmts := counter.during(func() {
+				if _, err := a.Request(testCtx(t), protocol.EventMessageSend, tc.data); err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+			})
+			a.Drain(protocol.DispatchMessage)
+			b.Drain(protocol.DispatchMessage)
+			if got := len(stmts); got != want[tc.name][dialect] {
+				t.Errorf("%s on %s: %d statements, want %d:\n  %s", tc.name, dialect, got, want[tc.name][dialect], strings.Join(stmts, "\n  "))
+			}
+		}
+	}, rtchat.WithInactivityThreshold(time.Hour))
+}
