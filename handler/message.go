@@ -128,7 +128,7 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchMessage, out)
+	return r.Out.RoomSeq(ctx, chk.Room.ID, msg.Seq, protocol.DispatchMessage, out)
 }
 
 // cleanContent checks the length of content (in characters, as sent) and
