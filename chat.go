@@ -83,7 +83,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
 		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
-		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst,
+		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, ReorderWindow: cfg.reorderWindow,
 	})
 	if err != nil {
 		return nil, err

@@ -49,6 +49,7 @@ type config struct {
 	writeTimeout     time.Duration
 	eventTimeout     time.Duration
 	sessionRetention time.Duration
+	reorderWindow    time.Duration
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error
@@ -67,6 +68,7 @@ func defaultConfig() *config {
 		writeTimeout:     10 * time.Second,
 		eventTimeout:     30 * time.Second,
 		sessionRetention: 24 * time.Hour,
+		reorderWindow:    50 * time.Millisecond,
 	}
 }
 
@@ -99,6 +101,9 @@ func (c *config) validate() error {
 	}
 	if c.rateEvents < 0 || c.rateBurst < 0 || (c.rateEvents > 0 && c.rateBurst < 1) {
 		c.fail("rate limit must not be negative, and a limit needs a burst of at least 1")
+	}
+	if c.reorderWindow <= 0 || c.reorderWindow > 10*time.Second {
+		c.fail("reorder window %v must be positive and at most 10s", c.reorderWindow)
 	}
 	if c.perms == nil {
 		c.fail("permission handler is nil")
@@ -289,6 +294,15 @@ func WithEventTimeout(d time.Duration) Option { return func(c *config) { c.event
 // disconnected the rows of this node id left open by a previous run; that
 // needs a stable WithNodeID. Default 24h.
 func WithSessionRetention(d time.Duration) Option { return func(c *config) { c.sessionRetention = d } }
+
+// WithReorderWindow sets how long a node holds a room's message that arrived
+// before one it follows (messages of a room are delivered in seq order, and
+// two sends can reach the broker in the opposite order, on one node or
+// across nodes) before it reads the missing ones from the database. A
+// longer window spares database reads when the broker reorders a lot; a
+// shorter one delays the followers of a lost delivery less. Default 50ms;
+// at most 10s.
+func WithReorderWindow(d time.Duration) Option { return func(c *config) { c.reorderWindow = d } }
 
 // WithNodeID names this node in session rows. Give each node a stable id of
 // its own (at most 64 characters) so that, after a crash, the node marks the

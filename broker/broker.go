@@ -17,6 +17,8 @@ const (
 	// KindUser writes Frame to every local connection of each of Users.
 	KindUser
 	// KindJoin adds every local connection of Users to Room's fan-out.
+	// Its Seq is the room's last_seq as the membership change committed it:
+	// the new members' view of the room starts after it.
 	KindJoin
 	// KindLeave removes every local connection of Users from Room's fan-out.
 	KindLeave
@@ -33,10 +35,18 @@ type Message struct {
 	// EchoFrame (the same frame carrying its request_id) instead of Frame.
 	EchoConn  string `json:"ec,omitempty"`
 	EchoFrame []byte `json:"ef,omitempty"`
+	// Seq is the room's seq of a KindRoom event that carries one (a new
+	// message): every node delivers those in seq order, fills gaps from
+	// the database and drops the ones it has already delivered. 0 is an
+	// unordered event, delivered as it arrives. On KindJoin, see there.
+	Seq int64 `json:"s,omitempty"`
 }
 
-// Handler receives the messages of every node, in the order each node
-// published them.
+// Handler receives the messages of every node. A broker should keep each
+// node's publishing order; across nodes messages interleave in any order,
+// and seq-carrying messages may arrive late, twice or not at all (the
+// receiving node orders them, drops repeats and fills gaps from the
+// database). Handlers may be called concurrently.
 type Handler func(Message)
 
 // Broker publishes messages to every node, this one included.

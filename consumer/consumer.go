@@ -50,6 +50,10 @@ type Config struct {
 	// SessionRetention is how long session rows are kept after their
 	// connection closed; see the sweeper.
 	SessionRetention time.Duration
+	// ReorderWindow is how long a room message that arrived before a seq
+	// it follows waits for it before the gap is read from the database
+	// (see order.go); 0 is 50ms.
+	ReorderWindow time.Duration
 }
 
 // Consumer serves the WebSocket connections of one node.
@@ -70,6 +74,7 @@ type Consumer struct {
 
 	userLocks userLocks
 	shutdown  shutdown
+	order     *orderer
 }
 
 const connKey = "rtchat.conn"
@@ -78,6 +83,7 @@ const connKey = "rtchat.conn"
 func New(cfg Config) (*Consumer, error) {
 	base, stop := context.WithCancel(context.Background())
 	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop, started: model.Now()}
+	cs.order = newOrderer(cs, cfg.ReorderWindow)
 	m := melody.New()
 	m.Config.MaxMessageSize = cfg.MaxMessageSize
 	m.Config.MessageBufferSize = cfg.SendBuffer
@@ -181,14 +187,14 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	if err := store.StartSession(ctx, &model.Session{ID: c.id, UserID: c.userID, NodeID: cs.cfg.NodeID, ConnectedAt: now, LastSeen: now}); err != nil {
 		cs.log.Error("rtchat: record session", "err", err, "user", c.userID)
 	}
-	rooms, err := store.UserRoomIDs(ctx, c.userID)
+	rooms, err := store.UserRoomSeqs(ctx, c.userID)
 	if err != nil {
 		// Without its rooms the connection would miss events silently.
 		cs.log.Error("rtchat: load rooms on connect", "err", err, "user", c.userID)
 		c.kill(protocol.CloseTryAgainLater, "rooms unavailable, reconnect", time.Second)
 		return
 	}
-	cs.hub.addRooms(c, rooms)
+	cs.addRooms(c, rooms)
 	cs.comeOnline(ctx, c)
 	if h := cs.cfg.Hooks.OnConnect; h != nil {
 		h(ctx, c)
@@ -346,34 +352,51 @@ func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
 	c.write(frame)
 }
 
-// deliver writes a broker message to this node's connections.
-// The requester's copy is queued last, so that once a client holds the
-// answer to its request, every other connection on this node already has
-// the event queued ahead of anything later.
+// deliver writes a broker message to this node's connections. A room
+// message carrying a seq goes through the room's order state (order.go).
 func (cs *Consumer) deliver(m broker.Message) {
-	var echo *Conn
-	write := func(c *Conn) {
-		if m.EchoConn != "" && c.id == m.EchoConn {
-			echo = c
-			return
-		}
-		c.write(m.Frame)
-	}
 	switch m.Kind {
 	case broker.KindRoom:
-		cs.hub.eachInRoom(m.Room, write)
+		if m.Seq > 0 {
+			cs.order.deliverSeq(m)
+			return
+		}
+		cs.writeRoom(m)
 	case broker.KindUser:
+		var echo *Conn
 		for _, u := range m.Users {
-			cs.hub.eachOfUser(u, write)
+			cs.hub.eachOfUser(u, func(c *Conn) { echo = writeOrHold(c, m, echo) })
+		}
+		if echo != nil {
+			echo.write(m.EchoFrame)
 		}
 	case broker.KindJoin:
-		cs.hub.join(m.Room, m.Users)
+		cs.join(m)
 	case broker.KindLeave:
 		cs.hub.leave(m.Room, m.Users)
 	}
+}
+
+// writeRoom writes a room message to the room's local connections. The
+// requester's copy is queued last, so that once a client holds the answer
+// to its request, every other connection on this node already has the
+// event queued ahead of anything later.
+func (cs *Consumer) writeRoom(m broker.Message) {
+	var echo *Conn
+	cs.hub.eachInRoom(m.Room, func(c *Conn) { echo = writeOrHold(c, m, echo) })
 	if echo != nil {
 		echo.write(m.EchoFrame)
 	}
+}
+
+// writeOrHold writes m's frame to c, unless c is the requester, which it
+// returns (to be written last); otherwise it returns echo unchanged.
+func writeOrHold(c *Conn, m broker.Message, echo *Conn) *Conn {
+	if m.EchoConn != "" && c.id == m.EchoConn {
+		return c
+	}
+	c.write(m.Frame)
+	return echo
 }
 
 // Stats counts this node's fan-out index.
@@ -390,6 +413,7 @@ func (cs *Consumer) Close(ctx context.Context) error {
 	cs.mu.Lock()
 	cs.stop()
 	cs.mu.Unlock()
+	cs.order.close()
 	for _, c := range cs.hub.all() {
 		c.kill(protocol.CloseGoingAway, "server shutting down", time.Second)
 	}

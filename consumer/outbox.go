@@ -40,11 +40,17 @@ func (o *outbox) ReplyFrame(frame []byte) error {
 }
 
 func (o *outbox) Room(ctx context.Context, roomID, eventType string, data any) error {
+	return o.RoomSeq(ctx, roomID, 0, eventType, data)
+}
+
+// RoomSeq publishes a room event; with a seq, every node delivers it in the
+// room's seq order (see order.go).
+func (o *outbox) RoomSeq(ctx context.Context, roomID string, seq int64, eventType string, data any) error {
 	frame, err := protocol.EncodeEvent(eventType, data, "")
 	if err != nil {
 		return err
 	}
-	m := broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame}
+	m := broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame, Seq: seq}
 	if o.requestID != "" {
 		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
 	}
@@ -83,8 +89,8 @@ func (o *outbox) finish(event string) {
 	}
 }
 
-func (o *outbox) Join(ctx context.Context, roomID string, userIDs ...int64) error {
-	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindJoin, Room: roomID, Users: userIDs})
+func (o *outbox) Join(ctx context.Context, roomID string, lastSeq int64, userIDs ...int64) error {
+	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindJoin, Room: roomID, Users: userIDs, Seq: lastSeq})
 }
 
 func (o *outbox) Leave(ctx context.Context, roomID string, userIDs ...int64) error {

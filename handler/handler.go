@@ -50,12 +50,19 @@ type Outbox interface {
 	// Room sends an event to every connection of every member of the room,
 	// on every node. The requesting connection's copy carries request_id.
 	Room(ctx context.Context, roomID, eventType string, data any) error
+	// RoomSeq is Room for an event that carries the room's seq (the
+	// message.dispatch of a new message): every node delivers those in seq
+	// order, once, filling a gap from the database.
+	RoomSeq(ctx context.Context, roomID string, seq int64, eventType string, data any) error
 	// User sends an event to every connection of each user, on every node.
 	// When the requesting connection is among them, its copy carries
 	// request_id.
 	User(ctx context.Context, eventType string, data any, userIDs ...int64) error
-	// Join adds the users' open connections to the room's fan-out, on every node.
-	Join(ctx context.Context, roomID string, userIDs ...int64) error
+	// Join adds the users' open connections to the room's fan-out, on every
+	// node. lastSeq is the room's last_seq as the membership change
+	// committed it (read under the room's lock): the members' view of the
+	// room starts after it.
+	Join(ctx context.Context, roomID string, lastSeq int64, userIDs ...int64) error
 	// Leave removes the users' open connections from the room's fan-out.
 	Leave(ctx context.Context, roomID string, userIDs ...int64) error
 }

@@ -335,7 +335,7 @@ func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*
 	// The members are stored: their connections join first, whatever fails
 	// after.
 	if len(added) > 0 {
-		if err := r.Out.Join(ctx, room.ID, added...); err != nil {
+		if err := r.Out.Join(ctx, room.ID, room.LastSeq, added...); err != nil {
 			return err
 		}
 	}

@@ -64,10 +64,8 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	// The room's lock keeps this node's messages of a room leaving in seq
-	// order; it guarantees nothing across nodes (the database does).
-	unlock := r.Env.LockRoom(in.RoomID)
-	defer unlock()
+	// No lock: the database orders the room's messages (seq) and checks
+	// the permission, and every node delivers them in seq order.
 	for attempt := 1; ; attempt++ {
 		msg, err := storeMessage(ctx, r, &in, content)
 		switch {
@@ -86,7 +84,7 @@ func MessageSend(ctx context.Context, r *Request) error {
 		if err != nil {
 			return err
 		}
-		return r.Out.Room(ctx, msg.RoomID, protocol.DispatchMessage, out)
+		return r.Out.RoomSeq(ctx, msg.RoomID, msg.Seq, protocol.DispatchMessage, out)
 	}
 }
 

@@ -115,7 +115,7 @@ func RoomCreate(ctx context.Context, r *Request) error {
 	for i, m := range members {
 		ids[i] = m.UserID
 	}
-	if err := r.Out.Join(ctx, room.ID, ids...); err != nil {
+	if err := r.Out.Join(ctx, room.ID, room.LastSeq, ids...); err != nil {
 		return err
 	}
 	in2 := serializer.RoomInput{Room: room, Members: members}

@@ -33,3 +33,32 @@ func TestPublishDeliversInOrder(t *testing.T) {
 		t.Fatal("delivered after Close")
 	}
 }
+
+func TestSharedBrokerReachesEveryNode(t *testing.T) {
+	b := memory.New()
+	var got [2][]int64
+	for i := range got {
+		if err := b.Subscribe(context.Background(), func(m broker.Message) { got[i] = append(got[i], m.Seq) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for s := int64(1); s <= 3; s++ {
+		if err := b.Publish(context.Background(), broker.Message{Kind: broker.KindRoom, Room: "r", Seq: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, seqs := range got {
+		if len(seqs) != 3 || seqs[0] != 1 || seqs[2] != 3 {
+			t.Fatalf("node %d got %v, want 1 2 3", i, seqs)
+		}
+	}
+	// The first node to close does not cut the other off.
+	_ = b.Close()
+	if err := b.Publish(context.Background(), broker.Message{Kind: broker.KindRoom, Seq: 4}); err != nil {
+		t.Fatalf("Publish after one of two Close calls: %v", err)
+	}
+	_ = b.Close()
+	if err := b.Publish(context.Background(), broker.Message{Kind: broker.KindRoom}); !errors.Is(err, memory.ErrClosed) {
+		t.Fatalf("Publish after every node closed: %v, want ErrClosed", err)
+	}
+}
