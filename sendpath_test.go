@@ -61,46 +61,58 @@ func TestClientMsgIDIsPerRoom(t *testing.T) {
 // on node 1; once the removal is answered, the room's last_seq bounds every
 // message the member may have, and every later send is refused with 4002.
 func TestSendVersusRemoval(t *testing.T) {
-	eachTopology(t, func(t *testing.T, nodes [2]*harness) {
-		for round := range 6 {
-			admin, member := freshUser(), freshUser()
-			ca, cm := nodes[0].dial(t, admin), nodes[1].dial(t, member)
-			g := createRoom(t, ca, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{member}})
-			var wg sync.WaitGroup
-			var refusedAfter []error
-			removed := make(chan struct{})
-			wg.Go(func() {
-				done := false
-				for i := 0; i < 40; i++ {
-					select {
-					case <-removed:
-						done = true
-					default:
-					}
-					_, err := cm.Request(testCtx(t), protocol.EventMessageSend, map[string]any{"room_id": g.ID, "content": "x"})
-					if done {
-						refusedAfter = append(refusedAfter, err)
-					}
+	eachTopology(t, raceSendsAgainstRemoval)
+}
+
+// TestSendVersusRemovalAsyncCluster runs the same race on two nodes joined
+// by the asynchronous broker, which delays and reorders what reaches each
+// node: the removed member's node learns of the removal late, and the
+// database still refuses its sends.
+func TestSendVersusRemovalAsyncCluster(t *testing.T) {
+	eachCluster(t, 7, func(t *testing.T, cl *asyncCluster) {
+		raceSendsAgainstRemoval(t, [2]*harness{cl.nodes[0], cl.nodes[1]})
+	})
+}
+
+func raceSendsAgainstRemoval(t *testing.T, nodes [2]*harness) {
+	for round := range 6 {
+		admin, member := freshUser(), freshUser()
+		ca, cm := nodes[0].dial(t, admin), nodes[1].dial(t, member)
+		g := createRoom(t, ca, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{member}})
+		var wg sync.WaitGroup
+		var refusedAfter []error
+		removed := make(chan struct{})
+		wg.Go(func() {
+			done := false
+			for i := 0; i < 40; i++ {
+				select {
+				case <-removed:
+					done = true
+				default:
 				}
-			})
-			request(t, ca, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{member}))
-			var lastSeq int64
-			if err := nodes[0].db.NewSelect().Table("rtchat_rooms").Column("last_seq").Where("id = ?", g.ID).Scan(testCtx(t), &lastSeq); err != nil {
-				t.Fatal(err)
-			}
-			close(removed)
-			wg.Wait()
-			if n := nodes[0].count(t, "rtchat_messages", "room_id = ? AND sender_id = ? AND seq > ?", g.ID, member, lastSeq); n != 0 {
-				t.Fatalf("round %d: %d messages of the removed member stored after its removal", round, n)
-			}
-			for _, err := range refusedAfter {
-				if pe, ok := protocol.AsError(err); !ok || pe.Code != protocol.CodePermissionDenied {
-					t.Fatalf("round %d: a send after the removal answered %v, want 4002", round, err)
+				_, err := cm.Request(testCtx(t), protocol.EventMessageSend, map[string]any{"room_id": g.ID, "content": "x"})
+				if done {
+					refusedAfter = append(refusedAfter, err)
 				}
 			}
-			if n := nodes[0].count(t, "rtchat_rooms", "id = ? AND last_seq = ?", g.ID, lastSeq); n != 1 {
-				t.Fatalf("round %d: the room's seq moved after the removal", round)
+		})
+		request(t, ca, protocol.EventRoomRemoveMembers, roomData(g.ID, "members", []int64{member}))
+		var lastSeq int64
+		if err := nodes[0].db.NewSelect().Table("rtchat_rooms").Column("last_seq").Where("id = ?", g.ID).Scan(testCtx(t), &lastSeq); err != nil {
+			t.Fatal(err)
+		}
+		close(removed)
+		wg.Wait()
+		if n := nodes[0].count(t, "rtchat_messages", "room_id = ? AND sender_id = ? AND seq > ?", g.ID, member, lastSeq); n != 0 {
+			t.Fatalf("round %d: %d messages of the removed member stored after its removal", round, n)
+		}
+		for _, err := range refusedAfter {
+			if pe, ok := protocol.AsError(err); !ok || pe.Code != protocol.CodePermissionDenied {
+				t.Fatalf("round %d: a send after the removal answered %v, want 4002", round, err)
 			}
 		}
-	})
+		if n := nodes[0].count(t, "rtchat_rooms", "id = ? AND last_seq = ?", g.ID, lastSeq); n != 1 {
+			t.Fatalf("round %d: the room's seq moved after the removal", round)
+		}
+	}
 }
