@@ -181,7 +181,7 @@ func (run fanoutRun) measure(ctx context.Context, b *bench) (fanoutResult, error
 		return res, err
 	}
 	recv := make([]*receiver, len(run.receivers))
-	conns, err := dialMany(ctx, run.d, run.receivers, 32, func(i int) func([]byte, time.Time) {
+	conns, err := dialMany(ctx, run.d, run.receivers, 32, false, func(i int) func([]byte, time.Time) {
 		r := &receiver{lat: make([]time.Duration, 0, b.cfg.fanoutMessages)}
 		recv[i] = r
 		return func(p []byte, at time.Time) {

@@ -302,9 +302,11 @@ func closeAll(conns []*loadConn) {
 }
 
 // dialMany opens one connection per user with at most par dials at once;
-// frame(i) gives the i-th connection's onFrame. On error it closes what it
-// opened.
-func dialMany(ctx context.Context, d *dialer, users []int64, par int, frame func(i int) func([]byte, time.Time)) ([]*loadConn, error) {
+// frame(i) gives the i-th connection's onFrame. With awaitFirst a dial
+// counts as done only when its first frame (rtchat's chat.notifications:
+// the connection is registered) has arrived, so at most par registrations
+// are in flight. On error it closes what it opened.
+func dialMany(ctx context.Context, d *dialer, users []int64, par int, awaitFirst bool, frame func(i int) func([]byte, time.Time)) ([]*loadConn, error) {
 	conns := make([]*loadConn, len(users))
 	errs := make([]error, len(users))
 	var wg sync.WaitGroup
@@ -320,6 +322,9 @@ func dialMany(ctx context.Context, d *dialer, users []int64, par int, frame func
 				on = frame(i)
 			}
 			conns[i], errs[i] = d.dial(ctx, u, on)
+			if errs[i] == nil && awaitFirst {
+				errs[i] = conns[i].waitFirst(ctx)
+			}
 		}()
 	}
 	wg.Wait()

@@ -30,7 +30,7 @@ func runSend(ctx context.Context, b *bench, t *target) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	conns, err := dialMany(ctx, t.dialer, senders, 16, nil)
+	conns, err := dialMany(ctx, t.dialer, senders, 16, true, nil)
 	if err != nil {
 		return nil, err
 	}
