@@ -49,6 +49,8 @@ type config struct {
 	writeTimeout     time.Duration
 	eventTimeout     time.Duration
 	sessionRetention time.Duration
+	presenceInterval time.Duration
+	presencePush     int
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error
@@ -67,6 +69,8 @@ func defaultConfig() *config {
 		writeTimeout:     10 * time.Second,
 		eventTimeout:     30 * time.Second,
 		sessionRetention: 24 * time.Hour,
+		presenceInterval: 250 * time.Millisecond,
+		presencePush:     100,
 	}
 }
 
@@ -99,6 +103,9 @@ func (c *config) validate() error {
 	}
 	if c.rateEvents < 0 || c.rateBurst < 0 || (c.rateEvents > 0 && c.rateBurst < 1) {
 		c.fail("rate limit must not be negative, and a limit needs a burst of at least 1")
+	}
+	if c.presenceInterval < 0 || c.presencePush < 0 {
+		c.fail("presence interval and presence push limit must not be negative")
 	}
 	if c.perms == nil {
 		c.fail("permission handler is nil")
@@ -247,6 +254,26 @@ func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b 
 func WithPresence(p PresenceManager) Option {
 	return func(c *config) { c.presence, c.presenceSet = p, true }
 }
+
+// WithPresenceInterval sets how long presence changes (a user's first
+// connection opening, their last one closing) are collected before they are
+// announced together: each member of the changed users' rooms then gets one
+// presence.dispatch listing every change it shares a room with, and a
+// user's latest state replaces an earlier one not yet sent. So when many
+// members of a room reconnect at once, each member gets a frame per
+// interval, not a frame per member. Default 250ms; 0 announces each change
+// at once.
+func WithPresenceInterval(d time.Duration) Option {
+	return func(c *config) { c.presenceInterval = d }
+}
+
+// WithPresencePushLimit sets the largest room, in members, whose members
+// are pushed each other's presence changes. Members of bigger rooms are not
+// told through those rooms (they still are through their smaller rooms) and
+// ask with presence.query, which answers for everyone sharing a room with
+// them: pushing a big room's presence costs members squared frames when it
+// reconnects. Default 100; 0 pushes presence in every room.
+func WithPresencePushLimit(n int) Option { return func(c *config) { c.presencePush = n } }
 
 // WithRateLimit limits each connection to eventsPerSecond frames, with
 // bursts of up to burst (at least 1). A frame over the limit is dropped

@@ -50,6 +50,9 @@ type Config struct {
 	// SessionRetention is how long session rows are kept after their
 	// connection closed; see the sweeper.
 	SessionRetention time.Duration
+	// PresenceInterval is how long presence changes are collected before
+	// they are announced together (0: each at once); see presence.go.
+	PresenceInterval time.Duration
 }
 
 // Consumer serves the WebSocket connections of one node.
@@ -69,6 +72,7 @@ type Consumer struct {
 	sweeping bool       // the sweeper has been started
 
 	userLocks userLocks
+	presence  presenceBatch
 	shutdown  shutdown
 }
 
