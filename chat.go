@@ -74,7 +74,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		Settings: handler.Settings{
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
-			TypingThrottle: cfg.typingThrottle,
+			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
 		},
 	}
 	cs, err := consumer.New(consumer.Config{
@@ -84,6 +84,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
 		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
 		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, ReorderWindow: cfg.reorderWindow,
+		PresenceInterval: cfg.presenceInterval,
 	})
 	if err != nil {
 		return nil, err

@@ -33,7 +33,10 @@ func bearerUser(r *http.Request) (int64, error) {
 
 func newHarness(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 	t.Helper()
-	opts = append([]rtchat.Option{rtchat.WithHTTPAuth(bearerUser)}, opts...)
+	// Presence is announced at once, as before coalescing, so a barrier
+	// shows every presence frame a step caused; the presence tests ask for
+	// an interval themselves.
+	opts = append([]rtchat.Option{rtchat.WithHTTPAuth(bearerUser), rtchat.WithPresenceInterval(0)}, opts...)
 	chat, err := rtchat.New(db, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,8 @@ type config struct {
 	eventTimeout     time.Duration
 	sessionRetention time.Duration
 	reorderWindow    time.Duration
+	presenceInterval time.Duration
+	presencePush     int
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error
@@ -69,6 +71,8 @@ func defaultConfig() *config {
 		eventTimeout:     30 * time.Second,
 		sessionRetention: 24 * time.Hour,
 		reorderWindow:    50 * time.Millisecond,
+		presenceInterval: 250 * time.Millisecond,
+		presencePush:     100,
 	}
 }
 
@@ -104,6 +108,9 @@ func (c *config) validate() error {
 	}
 	if c.reorderWindow <= 0 || c.reorderWindow > 10*time.Second {
 		c.fail("reorder window %v must be positive and at most 10s", c.reorderWindow)
+	}
+	if c.presenceInterval < 0 || c.presencePush < 0 {
+		c.fail("presence interval and presence push limit must not be negative")
 	}
 	if c.perms == nil {
 		c.fail("permission handler is nil")
@@ -252,6 +259,26 @@ func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b 
 func WithPresence(p PresenceManager) Option {
 	return func(c *config) { c.presence, c.presenceSet = p, true }
 }
+
+// WithPresenceInterval sets how long presence changes (a user's first
+// connection opening, their last one closing) are collected before they are
+// announced together: each member of the changed users' rooms then gets one
+// presence.dispatch listing every change it shares a room with, and a
+// user's latest state replaces an earlier one not yet sent. So when many
+// members of a room reconnect at once, each member gets a frame per
+// interval, not a frame per member. Default 250ms; 0 announces each change
+// at once.
+func WithPresenceInterval(d time.Duration) Option {
+	return func(c *config) { c.presenceInterval = d }
+}
+
+// WithPresencePushLimit sets the largest room, in members, whose members
+// are pushed each other's presence changes. Members of bigger rooms are not
+// told through those rooms (they still are through their smaller rooms) and
+// ask with presence.query, which answers for everyone sharing a room with
+// them: pushing a big room's presence costs members squared frames when it
+// reconnects. Default 100; 0 pushes presence in every room.
+func WithPresencePushLimit(n int) Option { return func(c *config) { c.presencePush = n } }
 
 // WithRateLimit limits each connection to eventsPerSecond frames, with
 // bursts of up to burst (at least 1). A frame over the limit is dropped

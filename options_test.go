@@ -32,6 +32,8 @@ func TestNewValidatesOptions(t *testing.T) {
 		"origin without a scheme": {rtchat.WithAllowedOrigins("example.com"), "origin"},
 		"nil presence manager":    {rtchat.WithPresence(nil), "presence"},
 		"node id too long":        {rtchat.WithNodeID(strings.Repeat("n", 65)), "node id"},
+		"presence interval < 0":   {rtchat.WithPresenceInterval(-time.Millisecond), "presence interval"},
+		"presence push limit < 0": {rtchat.WithPresencePushLimit(-1), "presence push limit"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := rtchat.New(db, tc.opt)
@@ -44,7 +46,8 @@ func TestNewValidatesOptions(t *testing.T) {
 		t.Fatal("New(nil) succeeded")
 	}
 	chat, err := rtchat.New(db, rtchat.WithSoftDelete(true), rtchat.WithNotifications(false), rtchat.WithSerializer("Message", noop),
-		rtchat.WithAllowedOrigins("https://a.example", "*"), rtchat.WithInactivityThreshold(5*time.Second))
+		rtchat.WithAllowedOrigins("https://a.example", "*"), rtchat.WithInactivityThreshold(5*time.Second),
+		rtchat.WithPresenceInterval(0), rtchat.WithPresencePushLimit(0))
 	if err != nil {
 		t.Fatalf("valid options: %v", err)
 	}

@@ -20,13 +20,20 @@ type Conn struct {
 	// kill adds the goroutine it starts.
 	wg *sync.WaitGroup
 
-	// rooms is the set of rooms whose fan-out holds this connection;
-	// guarded by hub.mu.
+	// mu guards rooms, loading, leftWhileLoading and removed: the
+	// connection's side of the fan-out index (see hub).
+	mu sync.Mutex
+	// rooms is the set of rooms whose fan-out holds this connection,
+	// allocated with the first room.
 	rooms map[string]struct{}
-	// leftWhileLoading holds the rooms the user left while the
-	// connection's rooms were being read on connect (nil afterwards);
-	// guarded by hub.mu.
+	// loading is set from addConn until the connection's rooms, read on
+	// connect, have been added.
+	loading bool
+	// leftWhileLoading holds the rooms the user left while loading was
+	// set; allocated with the first such leave, nil afterwards.
 	leftWhileLoading map[string]struct{}
+	// removed is set once the connection has left the index.
+	removed bool
 
 	// lastSeen is when the connection last sent a frame or a pong, in Unix
 	// nanoseconds. It is kept here and written to the session row only now

@@ -51,11 +51,25 @@ func (s *shutdown) take() ([]model.SessionEnd, []handler.PresenceUser) {
 }
 
 // finishShutdown writes the batch: the session rows first, then the offline
-// announcements.
+// announcements, together with the presence changes still waiting for
+// their interval. Every connection has ended by now, so a user's offline
+// here is later than any pending change of theirs and replaces it.
 func (cs *Consumer) finishShutdown(ctx context.Context) {
 	ends, offline := cs.shutdown.take()
 	if err := cs.cfg.Env.Store.EndSessions(ctx, ends, model.Now()); err != nil {
 		cs.log.Error("rtchat: end sessions on shutdown", "err", err, "sessions", len(ends))
+	}
+	cs.presence.flushMu.Lock()
+	defer cs.presence.flushMu.Unlock()
+	pending := cs.presence.take(true)
+	gone := make(map[int64]bool, len(offline))
+	for _, p := range offline {
+		gone[p.UserID] = true
+	}
+	for _, p := range pending {
+		if !gone[p.UserID] {
+			offline = append(offline, p)
+		}
 	}
 	if len(offline) > 0 {
 		cs.announce(ctx, offline...)

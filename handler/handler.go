@@ -75,6 +75,9 @@ type Settings struct {
 	MaxContentLength int
 	HistoryLimit     int
 	TypingThrottle   time.Duration
+	// PresencePushLimit is the largest room (in members) whose members are
+	// pushed each other's presence changes; 0 means every room.
+	PresencePushLimit int
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

@@ -91,16 +91,25 @@ func PresenceQuery(ctx context.Context, r *Request) error {
 // a device knows its own state, and must not hear that its user went
 // offline. One query finds every recipient.
 //
-// The consumer calls it with one change when a user's first connection
-// opens or last one closes, and with every user going offline at once when
-// the node shuts down. The changed users are not told about each other:
-// users going offline together have no connection left to tell.
+// Rooms with more members than Settings.PresencePushLimit push nothing:
+// announcing a big room's reconnect to all its members costs members
+// squared frames, so their members ask with presence.query instead.
+//
+// The consumer calls it with the changes it collected over its presence
+// interval (the latest per user), and with every user going offline at once
+// when the node shuts down. Users who came online hear of the other changed
+// users; users who went offline are told nothing, having no connection left
+// to tell.
 func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...PresenceUser) error {
 	ids := make([]int64, len(changes))
+	var silent []int64
 	for i, ch := range changes {
 		ids[i] = ch.UserID
+		if !ch.Online {
+			silent = append(silent, ch.UserID)
+		}
 	}
-	co, err := env.Store.CoMembers(ctx, ids)
+	co, err := env.Store.PresenceAudience(ctx, ids, silent, env.Settings.PresencePushLimit)
 	if err != nil {
 		return err
 	}

@@ -53,22 +53,29 @@ func TestPresenceChangedTellsEachCoMemberOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		env := &handler.Env{Store: store}
 		seen := now.Add(-time.Minute)
 		one := handler.PresenceUser{UserID: 1, Online: false, LastSeen: &seen}
 		two := handler.PresenceUser{UserID: 2, Online: false, LastSeen: &seen}
+		oneOn := handler.PresenceUser{UserID: 1, Online: true, LastSeen: &now}
+		twoOn := handler.PresenceUser{UserID: 2, Online: true, LastSeen: &now}
 
 		for name, tc := range map[string]struct {
 			changes []handler.PresenceUser
 			want    map[int64][]int64 // recipient -> users it hears about
+			limit   int               // Settings.PresencePushLimit
 		}{
-			"one user: every co-member once": {[]handler.PresenceUser{one}, map[int64][]int64{2: {1}, 3: {1}, 4: {1}}},
+			"two users coming online together hear of each other": {changes: []handler.PresenceUser{oneOn, twoOn},
+				want: map[int64][]int64{1: {2}, 2: {1}, 3: {1, 2}, 4: {1}}},
+			"a room above the push limit pushes nothing": {changes: []handler.PresenceUser{oneOn}, limit: 2,
+				want: map[int64][]int64{3: {1}, 4: {1}}}, // 2 shares only the 3-member room with 1
+			"one user: every co-member once": {[]handler.PresenceUser{one}, map[int64][]int64{2: {1}, 3: {1}, 4: {1}}, 0},
 			"two users going offline together": {[]handler.PresenceUser{one, two},
-				map[int64][]int64{3: {1, 2}, 4: {1}}},
-			"no co-members: nothing sent": {[]handler.PresenceUser{{UserID: 9}}, map[int64][]int64{}},
+				map[int64][]int64{3: {1, 2}, 4: {1}}, 0},
+			"no co-members: nothing sent": {[]handler.PresenceUser{{UserID: 9}}, map[int64][]int64{}, 0},
 		} {
 			t.Run(name, func(t *testing.T) {
 				out := &userEvents{sent: map[int64][]handler.PresenceUser{}}
+				env := &handler.Env{Store: store, Settings: handler.Settings{PresencePushLimit: tc.limit}}
 				if err := handler.PresenceChanged(ctx, env, out, tc.changes...); err != nil {
 					t.Fatal(err)
 				}
@@ -92,7 +99,7 @@ func TestPresenceChangedTellsEachCoMemberOnce(t *testing.T) {
 					var v struct {
 						Users []map[string]any `json:"users"`
 					}
-					if err := json.Unmarshal(b, &v); err != nil || len(v.Users[0]) != 3 || v.Users[0]["online"] != false || v.Users[0]["last_seen"] == nil {
+					if err := json.Unmarshal(b, &v); err != nil || len(v.Users[0]) != 3 || v.Users[0]["online"] == nil || v.Users[0]["last_seen"] == nil {
 						t.Fatalf("payload %s", b)
 					}
 				}
