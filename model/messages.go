@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -65,48 +64,49 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 // insertMessagePG stores the message with one statement: the room's update
 // takes the row lock and the seq, and the inserts and the sender's pointer
 // use it. Any failure (a duplicate client_msg_id) undoes all of it, so no
-// seq is ever skipped.
+// seq is ever skipped. The statement goes with numbered parameters (see
+// prepared.go), so each connection plans it once.
 func (s *Store) insertMessagePG(ctx context.Context, nm NewMessage) (int64, error) {
 	msg := nm.Message
-	var q strings.Builder
-	args := make([]any, 0, 24+8*len(nm.Attachments))
-	q.WriteString(`WITH r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ?`)
-	args = append(args, msg.CreatedAt, msg.RoomID)
+	var q params
+	room := q.arg(msg.RoomID)
+	q.printf(`WITH r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = %s::timestamptz WHERE id = %s`,
+		q.arg(msg.CreatedAt), room)
 	if nm.IfACLVersion != nil {
-		q.WriteString(` AND acl_version = ?`)
-		args = append(args, *nm.IfACLVersion)
+		q.printf(` AND acl_version = %s::bigint`, q.arg(*nm.IfACLVersion))
 	}
-	q.WriteString(` RETURNING last_seq),
+	q.printf(` RETURNING last_seq),
 m AS (INSERT INTO rtchat_messages (id, room_id, sender_id, seq, client_msg_id, content, is_edited, is_deleted,
 	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at)
-	SELECT ?, ?, ?, r.last_seq, ?, ?, FALSE, FALSE, ?, ?, ?, ?, ? FROM r RETURNING id, seq, created_at)`)
-	args = append(args, msg.ID, msg.RoomID, msg.SenderID, msg.ClientMsgID, msg.Content, msg.IsForwarded,
-		msg.ForwardedFromID, msg.ParentMessageID, msg.CreatedAt, msg.UpdatedAt)
+	SELECT %s, %s, %s::bigint, r.last_seq, %s, %s, FALSE, FALSE, %s::boolean, %s, %s, %s::timestamptz, %s::timestamptz
+	FROM r RETURNING id, seq)`,
+		q.arg(msg.ID), room, q.arg(msg.SenderID), q.arg(msg.ClientMsgID), q.arg(msg.Content), q.arg(msg.IsForwarded),
+		q.arg(msg.ForwardedFromID), q.arg(msg.ParentMessageID), q.arg(msg.CreatedAt), q.arg(msg.UpdatedAt))
 	if len(nm.Attachments) > 0 {
-		q.WriteString(`,
+		q.printf(`,
 a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at)
-	SELECT v.id, m.id, v.media_url, v.media_type, v.mime_type, v.file_size::bigint, v.metadata, v.caption, v.position::bigint, m.created_at
+	SELECT v.id, m.id, v.media_url, v.media_type, v.mime_type, v.file_size, v.metadata, v.caption, v.position, v.created_at
 	FROM m, (VALUES `)
 		for i, a := range nm.Attachments {
 			if i > 0 {
-				q.WriteString(", ")
+				q.printf(", ")
 			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
 			meta, err := metadataText(a.Metadata)
 			if err != nil {
 				return 0, err
 			}
-			args = append(args, a.ID, a.MediaURL, a.MediaType, a.MimeType, a.FileSize, meta, a.Caption, a.Position)
+			q.printf("(%s, %s, %s, %s, %s::bigint, %s::text, %s, %s::bigint, %s::timestamptz)", q.arg(a.ID), q.arg(a.MediaURL),
+				q.arg(a.MediaType), q.arg(a.MimeType), q.arg(a.FileSize), q.arg(meta), q.arg(a.Caption), q.arg(int64(a.Position)),
+				q.arg(a.CreatedAt))
 		}
-		q.WriteString(`) AS v (id, media_url, media_type, mime_type, file_size, metadata, caption, position))`)
+		q.printf(`) AS v (id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at))`)
 	}
-	q.WriteString(`,
+	q.printf(`,
 p AS (UPDATE rtchat_members AS mb SET last_read_seq = m.seq FROM m
-	WHERE mb.room_id = ? AND mb.user_id = ? AND mb.last_read_seq < m.seq)
-SELECT seq FROM m`)
-	args = append(args, msg.RoomID, msg.SenderID)
+	WHERE mb.room_id = %s AND mb.user_id = %s::bigint AND mb.last_read_seq < m.seq)
+SELECT seq FROM m`, room, q.arg(msg.SenderID))
 	var seq int64
-	err := s.db.NewRaw(q.String(), args...).Scan(ctx, &seq)
+	err := s.queryRow(ctx, q.String(), q.args...).Scan(&seq)
 	return seq, err
 }
 

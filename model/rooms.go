@@ -3,10 +3,12 @@ package model
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // PairKey returns the key that makes a 1:1 chat unique for a pair of users,
@@ -64,15 +66,20 @@ type roomAndMember struct {
 
 // RoomAndMember returns a room and the user's membership of it, with one
 // query; member is nil when the user is not a member. A missing room is
-// ErrNotFound.
+// ErrNotFound. It is the read of every send, so on Postgres it goes with
+// numbered parameters (see prepared.go).
 func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) (*Room, *Member, error) {
 	row := new(roomAndMember)
-	err := s.db.NewSelect().Model(row).
-		ColumnExpr("r.*").
-		ColumnExpr(memberColumns).
-		Join("LEFT JOIN rtchat_members AS m ON m.room_id = r.id AND m.user_id = ?", userID).
-		Where("r.id = ?", roomID).
-		Scan(ctx)
+	var err error
+	if s.db.Dialect().Name() == dialect.PG {
+		err = s.scanRoomAndMemberPG(ctx, row, roomID, userID)
+	} else {
+		err = s.db.NewSelect().Model(row).
+			ColumnExpr(s.roomAndMemberColumns()).
+			Join("LEFT JOIN rtchat_members AS m ON m.room_id = r.id AND m.user_id = ?", userID).
+			Where("r.id = ?", roomID).
+			Scan(ctx)
+	}
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
@@ -80,6 +87,40 @@ func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) 
 		return &row.Room, nil, nil
 	}
 	return &row.Room, &row.Member, nil
+}
+
+func (s *Store) scanRoomAndMemberPG(ctx context.Context, row *roomAndMember, roomID string, userID int64) error {
+	rows, err := s.db.DB.QueryContext(ctx, "SELECT "+s.roomAndMemberColumns()+
+		" FROM rtchat_rooms AS r LEFT JOIN rtchat_members AS m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1",
+		roomID, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.db.ScanRows(ctx, rows, row); err != nil {
+		return err
+	}
+	if row.Room.ID == "" {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// roomAndMemberColumns lists every column of the room (r.) and of the
+// membership (m., as m_<column>), named from the models so that a column
+// added to either is read too, and never with * (a prepared statement's
+// columns must not change under it).
+func (s *Store) roomAndMemberColumns() string {
+	s.colsOnce.Do(func() {
+		var cols []string
+		for _, f := range s.db.Table(reflect.TypeFor[Room]()).Fields {
+			cols = append(cols, "r."+f.Name)
+		}
+		for _, f := range s.db.Table(reflect.TypeFor[Member]()).Fields {
+			cols = append(cols, "m."+f.Name+" AS m_"+f.Name)
+		}
+		s.cols = strings.Join(cols, ", ")
+	})
+	return s.cols
 }
 
 // Members returns the members of a room, oldest first.
@@ -181,16 +222,3 @@ func (s *Store) oneToOnePeers(ctx context.Context, rooms []*Room, userID int64) 
 func NewMember(roomID string, userID int64, role string, now time.Time) *Member {
 	return &Member{RoomID: roomID, UserID: userID, Role: role, JoinedAt: now}
 }
-
-// memberColumns selects every column of rtchat_members AS m with the m_
-// prefix that roomAndMember's embedded Member reads. NULLs (no membership)
-// read as zero values.
-var memberColumns = func() string {
-	cols := []string{"room_id", "user_id", "role", "can_add_new_participants", "can_remove_participants",
-		"can_add_new_subscribers", "can_remove_subscribers", "can_send_messages", "last_read_seq",
-		"last_delivered_seq", "joined_at"}
-	for i, c := range cols {
-		cols[i] = "m." + c + " AS m_" + c
-	}
-	return strings.Join(cols, ", ")
-}()

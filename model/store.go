@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"database/sql"
+	"sync"
 
 	"github.com/uptrace/bun"
 )
@@ -10,6 +11,9 @@ import (
 // Store runs rtchat's queries on the app's bun database.
 type Store struct {
 	db *bun.DB
+
+	colsOnce sync.Once // guards cols
+	cols     string    // see roomAndMemberColumns
 }
 
 // NewStore returns a store over db.
