@@ -43,10 +43,11 @@ import (
 //	rtchat SQLite           40.0 + 11.8 = 51.7 (1.40x)              30.7 + 11.8 = 42.4 (1.15x)
 //	rtchat Postgres         42.2 + 11.6 = 53.8 (1.46x)              31.7 + 11.4 = 43.0 (1.17x)
 //
-// What is left above the baseline: about 4 KB of goroutine stack, not yet
-// explained (most likely the read goroutine, which runs the connect work,
-// keeping a stack one size up from melody's; more collections do not change
-// it), and 2 to 3 KB of heap (melody's Keys map, Conn, the index and
+// Then the connect work moved to a goroutine of its own (consumer.onConnect),
+// so the read goroutine no longer keeps the stack that the queries grew:
+// rtchat SQLite 31.8 + 7.8 = 39.6 KB (1.08x) against melody 28.8 + 8.0 = 36.8.
+//
+// What is left above the baseline: 2 to 3 KB of heap (melody's Keys map, Conn, the index and
 // presence entries, the request copy that carries the user). Both sides
 // include melody's own 12 KB send channel (256 slots of 48 bytes,
 // WithSendBuffer). The 26.8 KB for bare melody was measured another

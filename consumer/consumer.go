@@ -195,6 +195,21 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 		c.kill(protocol.CloseGoingAway, "server shutting down", time.Second)
 		return
 	}
+	// The connect work (queries, serialising notifications) runs on a
+	// goroutine of its own, and this one waits: the stack it grows is
+	// freed when it ends, instead of staying with the connection's read
+	// goroutine for as long as the connection lives.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cs.register(c, now)
+	}()
+	<-done
+}
+
+// register is the connect work of onConnect: the session row, the rooms,
+// presence, the app's hook and the pending notifications.
+func (cs *Consumer) register(c *Conn, now time.Time) {
 	ctx, cancel := cs.eventCtx()
 	defer cancel()
 	store := cs.cfg.Env.Store
