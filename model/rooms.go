@@ -90,7 +90,7 @@ func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) 
 }
 
 func (s *Store) scanRoomAndMemberPG(ctx context.Context, row *roomAndMember, roomID string, userID int64) error {
-	rows, err := s.db.DB.QueryContext(ctx, "SELECT "+s.roomAndMemberColumns()+
+	rows, err := s.query(ctx, "SELECT "+s.roomAndMemberColumns()+
 		" FROM rtchat_rooms AS r LEFT JOIN rtchat_members AS m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1",
 		roomID, userID)
 	if err != nil {

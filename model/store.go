@@ -14,6 +14,9 @@ type Store struct {
 
 	colsOnce sync.Once // guards cols
 	cols     string    // see roomAndMemberColumns
+
+	stmtMu sync.Mutex           // guards stmts
+	stmts  map[string]*sql.Stmt // see prepared
 }
 
 // NewStore returns a store over db.
