@@ -95,9 +95,9 @@ func TestSendStatementCount(t *testing.T) {
 		"plain":            {"pg": 2, "sqlite": 6},
 		"client_msg_id":    {"pg": 2, "sqlite": 6},
 		"with media":       {"pg": 2, "sqlite": 7},
-		"reply":            {"pg": 7, "sqlite": 11},
-		"forward":          {"pg": 9, "sqlite": 13},
-		"retried (stored)": {"pg": 7, "sqlite": 10},
+		"reply":            {"pg": 4, "sqlite": 8},
+		"forward":          {"pg": 6, "sqlite": 10},
+		"retried (stored)": {"pg": 4, "sqlite": 7},
 	}
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) { countSendStatements(t, kind, want) })

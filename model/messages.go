@@ -299,56 +299,6 @@ func (s *Store) LoadOwnRelations(ctx context.Context, msgs []*Message) error {
 	return s.loadOwnRelations(ctx, msgs)
 }
 
-// loadOwnRelations loads what hangs off each message directly.
-func (s *Store) loadOwnRelations(ctx context.Context, msgs []*Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	ids := make([]string, len(msgs))
-	byID := make(map[string]*Message, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-		byID[m.ID] = m
-		m.Attachments, m.Reactions, m.ReadReceipts, m.DeliveredTo = []*Attachment{}, []*Reaction{}, []*ReadReceipt{}, []int64{}
-	}
-	byMsg := func(id string) *Message { return byID[id] }
-	if err := loadRelated(ctx, s.db, ids, "att", "att.position ASC, att.id ASC", func(a *Attachment) {
-		byMsg(a.MessageID).Attachments = append(byMsg(a.MessageID).Attachments, a)
-	}); err != nil {
-		return err
-	}
-	if err := loadRelated(ctx, s.db, ids, "rx", "rx.created_at ASC, rx.id ASC", func(r *Reaction) {
-		byMsg(r.MessageID).Reactions = append(byMsg(r.MessageID).Reactions, r)
-	}); err != nil {
-		return err
-	}
-	if err := loadRelated(ctx, s.db, ids, "rr", "rr.read_at ASC, rr.id ASC", func(r *ReadReceipt) {
-		byMsg(r.MessageID).ReadReceipts = append(byMsg(r.MessageID).ReadReceipts, r)
-	}); err != nil {
-		return err
-	}
-	return loadRelated(ctx, s.db, ids, "dl", "dl.delivered_at ASC, dl.user_id ASC", func(d *Delivery) {
-		byMsg(d.MessageID).DeliveredTo = append(byMsg(d.MessageID).DeliveredTo, d.UserID)
-	})
-}
-
-// loadRelated selects the rows of T (table alias alias) whose message_id is
-// among ids, in order, and hands each to add.
-func loadRelated[T any](ctx context.Context, db bun.IDB, ids []string, alias, order string, add func(*T)) error {
-	var rows []*T
-	err := db.NewSelect().Model(&rows).
-		Where("?.message_id IN (?)", bun.Ident(alias), bun.In(ids)).
-		OrderExpr(order).
-		Scan(ctx)
-	if err != nil {
-		return mapErr(err)
-	}
-	for _, r := range rows {
-		add(r)
-	}
-	return nil
-}
-
 // UserIDs returns every user a message refers to (sender, reactors, readers,
 // delivered-to users, and those of its parent and forwarded messages), so the
 // serializer can look them all up at once.
