@@ -30,6 +30,7 @@ type config struct {
 	fanoutMessages  int
 	fanoutInterval  time.Duration
 	sendSenders     int
+	sendRooms       int
 	sendDuration    time.Duration
 	catchupClients  int
 	catchupHistory  int
@@ -85,6 +86,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&cfg.fanoutMessages, "fanout-messages", cfg.fanoutMessages, "fanout: messages sent")
 	fs.DurationVar(&cfg.fanoutInterval, "fanout-interval", cfg.fanoutInterval, "fanout: time between sends")
 	fs.IntVar(&cfg.sendSenders, "send-senders", cfg.sendSenders, "send: closed-loop senders, each in its own room")
+	fs.IntVar(&cfg.sendRooms, "send-rooms", 0, "send: rooms the senders share (0: one per sender; 1: all in one room)")
 	fs.DurationVar(&cfg.sendDuration, "send-duration", cfg.sendDuration, "send: how long the loop runs")
 	fs.IntVar(&cfg.catchupClients, "catchup-clients", cfg.catchupClients, "catchup: clients reconnecting at once")
 	fs.IntVar(&cfg.catchupHistory, "catchup-history", cfg.catchupHistory, "catchup: messages in each room")

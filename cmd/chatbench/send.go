@@ -35,26 +35,43 @@ func runSend(ctx context.Context, b *bench, t *target) ([]figure, error) {
 		return nil, err
 	}
 	defer closeAll(conns)
-	rooms := make([]string, s)
-	for i, c := range conns {
+	// Sender i sends into room i % n: by default each sender has a room of
+	// its own; with -send-rooms 1 they all share one, which measures one
+	// room's ceiling (its sends take the room row's lock in turn).
+	n := b.cfg.sendRooms
+	if n <= 0 || n > s {
+		n = s
+	}
+	ids, err := t.ids(senders)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range conns {
 		if err := c.waitFirst(ctx); err != nil {
 			return nil, err
 		}
-		if rooms[i], err = createRoom(ctx, c, map[string]any{
-			"type": protocol.RoomGroup, "name": fmt.Sprintf("send %d", i+1), "participants": []int64{peers[i]},
+	}
+	rooms := make([]string, n)
+	for j := range rooms {
+		participants := []int64{peers[j]}
+		for i := j + n; i < s; i += n {
+			participants = append(participants, ids[i])
+		}
+		if rooms[j], err = createRoom(ctx, conns[j], map[string]any{
+			"type": protocol.RoomGroup, "name": fmt.Sprintf("send %d", j+1), "participants": participants,
 		}); err != nil {
 			return nil, err
 		}
 	}
 	lat, errs, elapsed := closedLoop(ctx, s, b.cfg.sendDuration, func(ctx context.Context, w int) error {
 		_, err := conns[w].request(ctx, protocol.EventMessageSend, map[string]any{
-			"room_id": rooms[w], "content": "send benchmark message", "client_msg_id": uuid.NewString(),
+			"room_id": rooms[w%n], "content": "send benchmark message", "client_msg_id": uuid.NewString(),
 		})
 		return err
 	})
 	sum := summarize(lat)
 	rate := float64(sum.N) / elapsed.Seconds()
-	b.logf("send on %s: %d senders: %.0f stored sends/s, p50 %.1f ms, p99 %.1f ms, %d errors", t.kind, s, rate, sum.P50, sum.P99, errs)
+	b.logf("send on %s: %d senders in %d rooms: %.0f stored sends/s, p50 %.1f ms, p99 %.1f ms, %d errors", t.kind, s, n, rate, sum.P50, sum.P99, errs)
 	if errs > 0 {
 		b.note("send on %s: %d sends failed", t.kind, errs)
 	}
