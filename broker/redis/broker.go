@@ -98,13 +98,15 @@ func (b *Broker) Subscribe(ctx context.Context, h broker.Handler) error {
 
 	stop := context.AfterFunc(ctx, cancel)
 	ps, err := b.subscribe(runCtx)
-	stop()
+	if !stop() && err == nil {
+		// ctx ended just as the subscription was confirmed: the subscriber's
+		// context is cancelled with it, so give up as if it had ended first.
+		b.forget(ps)
+		err = fmt.Errorf("redis broker: subscribe to %s: %w", b.channel, ctx.Err())
+	}
 	if err != nil {
 		cancel()
 		close(b.done)
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ErrClosed) {
-			err = errors.Join(err, ctxErr)
-		}
 		return err
 	}
 	go b.run(runCtx, ps, h)

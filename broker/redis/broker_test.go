@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -67,7 +68,8 @@ func node(t *testing.T, prefix string, opts ...redisbroker.Option) (*redisbroker
 
 func nodeOn(t *testing.T, c *goredis.Client, prefix string, opts ...redisbroker.Option) (*redisbroker.Broker, *recorder) {
 	t.Helper()
-	b := redisbroker.New(c, append([]redisbroker.Option{redisbroker.WithPrefix(prefix)}, opts...)...)
+	// Quiet by default; a test that reads the log passes its own.
+	b := redisbroker.New(c, append([]redisbroker.Option{redisbroker.WithPrefix(prefix), redisbroker.WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 	rec := &recorder{}
 	if err := b.Subscribe(context.Background(), rec.handle); err != nil {
 		t.Fatal(err)
@@ -280,5 +282,17 @@ func TestBadOptionsAreErrors(t *testing.T) {
 	}
 	if err := redisbroker.New(nil).Subscribe(context.Background(), func(broker.Message) {}); err == nil {
 		t.Error("nil client: Subscribe succeeded")
+	}
+}
+
+func TestSubscribeHonoursItsContext(t *testing.T) {
+	b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(redistest.Prefix(t)))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Subscribe(ctx, func(broker.Message) {}); err == nil {
+		t.Error("Subscribe with a cancelled context succeeded")
+	}
+	if err := b.Close(); err != nil {
+		t.Error(err)
 	}
 }
