@@ -224,6 +224,33 @@ func TestSessionDeliversMissedMessagesAfterRestart(t *testing.T) {
 	}
 }
 
+// A room created while the session is away is delivered from its first
+// message, over several room.messages pages.
+func TestSessionCatchesUpNewRoomPageByPage(t *testing.T) {
+	n := startNode(t, dbtest.Open(t, "sqlite"))
+	s := resume(t, n)
+	waitFor(t, "the session to connect", s.Connected)
+	n.refuse.Store(true)
+	n.restart()
+	peer := dialUser(t, n, 2)
+	room := oneToOne(t, peer)
+	const total = 450 // three pages of at most 200
+	for i := 1; i <= total; i++ {
+		sendAs(t, peer, room, strconv.Itoa(i))
+	}
+	n.refuse.Store(false)
+	for i := 1; i <= total; i++ {
+		m := nextMessage(t, s)
+		if m.RoomID != room || m.Seq != int64(i) || m.Content != strconv.Itoa(i) {
+			t.Fatalf("message %d: got room %s seq %d %q", i, m.RoomID, m.Seq, m.Content)
+		}
+	}
+	sendAs(t, peer, room, "live")
+	if m := nextMessage(t, s); m.Seq != total+1 || m.Content != "live" {
+		t.Fatalf("after the catch-up: got seq %d %q", m.Seq, m.Content)
+	}
+}
+
 func TestSessionRetriesSendInFlightAcrossRestart(t *testing.T) {
 	db := dbtest.Open(t, "sqlite")
 	// On the first node, user 1's first message.send is held until the

@@ -30,7 +30,7 @@ type Session struct {
 	cancel context.CancelFunc
 
 	mu      sync.Mutex    // guards conn and changed
-	conn    *Client       // the open connection, nil between connections
+	conn    *Client       // the open, caught-up connection; nil otherwise
 	changed chan struct{} // closed and replaced whenever conn changes
 
 	// delivered is the highest seq delivered per room. Only the run
@@ -39,7 +39,13 @@ type Session struct {
 	first     bool // until the first catch-up succeeds
 	attempt   int  // reconnect attempts since the last successful catch-up
 
-	out  chan Message
+	qmu    sync.Mutex    // guards queue, qended and qwake
+	queue  []Message     // delivered by the run goroutine, not yet received
+	qended bool          // set when the run goroutine has ended
+	qwake  chan struct{} // closed and replaced when queue or qended change
+	out    chan Message  // Messages; closed by pump
+	pumped chan struct{} // closed when pump has ended
+
 	done chan struct{} // closed when the run goroutine has ended
 	err  error         // why the session ended; written before done is closed
 }
@@ -71,20 +77,23 @@ func Resume(ctx context.Context, url string, opts ...SessionOption) (*Session, e
 		changed:   make(chan struct{}),
 		delivered: make(map[string]int64),
 		first:     true,
+		qwake:     make(chan struct{}),
 		out:       make(chan Message),
+		pumped:    make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	go s.run(c)
+	go s.pump()
 	return s, nil
 }
 
 // Messages returns the channel on which every message.dispatch of the
 // user's rooms arrives: once, and in seq order per room, across reconnects;
 // the user's own messages included. Messages missed while disconnected
-// arrive after the reconnect, before newer ones of the same room. The
-// session waits for the application to receive each message (the frames
-// meanwhile queue in memory), so read it continuously. The channel is closed
-// when the session ends.
+// arrive after the reconnect, before newer ones of the same room. Messages
+// not yet received wait in an unbounded queue in memory, so read the
+// channel continuously. It is closed when the session has ended and every
+// queued message has been received, or at once by Close.
 //
 // Rooms listed at the first connection start at their last seq then (or at
 // WithResumeFrom's); a room first seen at a reconnect (joined or created
@@ -108,7 +117,9 @@ func (s *Session) Err() error {
 	}
 }
 
-// Connected reports whether a connection is open at this moment.
+// Connected reports whether the session is connected and caught up: a
+// connection is open and the messages stored while the session had none
+// have been fetched (and are being delivered).
 func (s *Session) Connected() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,11 +133,12 @@ func (s *Session) Connected() bool {
 func (s *Session) Close() error {
 	s.cancel()
 	<-s.done
+	<-s.pumped
 	return nil
 }
 
 // Request sends a request on the current connection (waiting for one while
-// reconnecting) and returns its answer, as Client.Request does. It is not
+// reconnecting and catching up) and returns its answer, as Client.Request does. It is not
 // retried when the connection drops: its error then wraps the close error.
 func (s *Session) Request(ctx context.Context, eventType string, data any) (protocol.Frame, error) {
 	c, err := s.connection(ctx, nil)
@@ -176,7 +188,7 @@ func (s *Session) setConn(c *Client) {
 // not retried.
 func (s *Session) run(c *Client) {
 	defer func() {
-		close(s.out)
+		s.endQueue()
 		close(s.done)
 	}()
 	for {

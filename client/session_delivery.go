@@ -21,12 +21,12 @@ const pageLimit = 200
 // duplicate, dropped) or above it. A live frame more than one above it
 // means a gap, filled from the database before the frame is delivered.
 func (s *Session) serve(c *Client) error {
-	s.setConn(c)
 	if err := s.catchUp(c); err != nil {
 		return s.connErr(c, err)
 	}
 	s.first = false
 	s.attempt = 0
+	s.setConn(c)
 	for {
 		f, ok, wake := c.inbox.tryPop(protocol.DispatchMessage)
 		if ok {
@@ -131,6 +131,9 @@ func (s *Session) fetch(c *Client, room string) error {
 		if err := json.Unmarshal(f.Data, &page); err != nil {
 			return fmt.Errorf("client: decode room.messages: %w", err)
 		}
+		// The page's copy in the inbox is not needed: do not keep a
+		// long catch-up twice in memory.
+		c.inbox.dropExcept(protocol.DispatchMessage)
 		for _, raw := range page.Data.Messages {
 			m, err := decodeMessage(raw)
 			if err != nil {
@@ -166,17 +169,13 @@ func (s *Session) live(c *Client, f protocol.Frame) error {
 	return s.deliver(m)
 }
 
-// deliver hands m to the application unless a message of its room with
+// deliver queues m for the application unless a message of its room with
 // that seq or a later one has been delivered already.
 func (s *Session) deliver(m Message) error {
 	if m.Seq <= s.delivered[m.RoomID] {
 		return nil
 	}
-	select {
-	case s.out <- m:
-		s.delivered[m.RoomID] = m.Seq
-		return nil
-	case <-s.ctx.Done():
-		return s.ctx.Err()
-	}
+	s.delivered[m.RoomID] = m.Seq
+	s.enqueue(m)
+	return nil
 }
