@@ -19,4 +19,19 @@
 //	other, err := peer.Next(ctx, protocol.DispatchMessage) // the same message, seen by a peer
 //
 // A Client is safe for use by several goroutines.
+//
+// # Sessions that resume
+//
+// A Client never reconnects. Resume returns a Session that does: when its
+// connection drops with 1001, 1006, 1012, 1013 or 4008 (or a read fails) it
+// reconnects after a capped exponential backoff with full jitter
+// (WithBackoff; WithoutReconnect turns this off), calls room.list, and for
+// every room calls room.messages with after_seq = the highest seq it has
+// delivered, page by page. Session.Messages delivers each message.dispatch
+// once and in seq order per room: live frames wait in the connection's inbox
+// while the catch-up runs, those at or below a room's delivered seq are
+// dropped, and one that skips a seq makes the session fetch the gap first.
+// Session.SendMessage gives each send a client_msg_id and re-sends it with
+// the same id after a reconnect until it is answered, so the server stores
+// it once.
 package client

@@ -72,3 +72,16 @@ func (in *inbox) drain(key string) {
 	delete(in.queues, key)
 	in.mu.Unlock()
 }
+
+// dropExcept discards the queued frames of every key but keep: a Session
+// reads only message.dispatch from the inbox, and a long-lived connection
+// must not hoard the rest.
+func (in *inbox) dropExcept(keep string) {
+	in.mu.Lock()
+	for k := range in.queues {
+		if k != keep {
+			delete(in.queues, k)
+		}
+	}
+	in.mu.Unlock()
+}
