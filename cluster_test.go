@@ -166,15 +166,23 @@ func expectRows(t testing.TB, db *bun.DB, rooms []wireRoom, n int) {
 // on both nodes gets every message once, in seq order, without a gap.
 func TestClusterDeliversInSeqOrder(t *testing.T) {
 	eachCluster(t, 1, func(t *testing.T, cl *asyncCluster) {
-		const perMember = 6
-		ms, rooms := groupOnCluster(t, cl, 3, 2)
-		sendConcurrently(t, ms, rooms, perMember)
-		n := perMember * len(ms)
-		for _, m := range ms {
-			expectInOrder(t, cl, m, rooms, n)
-		}
-		expectRows(t, cl.nodes[0].db, rooms, n)
+		concurrentSendsArriveInOrder(t, cl, cl.nodes[0].db, 3, 2, 6)
 	})
+}
+
+// concurrentSendsArriveInOrder has perNode members on each node of cl,
+// all in rooms new groups, send perMember messages each at once; then every
+// member must get every message of each room once, in seq order, and the
+// database must hold exactly those rows.
+func concurrentSendsArriveInOrder(t *testing.T, cl *asyncCluster, db *bun.DB, perNode, rooms, perMember int) {
+	t.Helper()
+	ms, rs := groupOnCluster(t, cl, perNode, rooms)
+	sendConcurrently(t, ms, rs, perMember)
+	n := perMember * len(ms)
+	for _, m := range ms {
+		expectInOrder(t, cl, m, rs, n)
+	}
+	expectRows(t, db, rs, n)
 }
 
 // TestOneNodeDeliversInSeqOrder: on one node with the memory broker,
@@ -183,14 +191,7 @@ func TestClusterDeliversInSeqOrder(t *testing.T) {
 func TestOneNodeDeliversInSeqOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		cl := &asyncCluster{nodes: []*harness{newHarness(t, db)}}
-		const perMember = 8
-		ms, rooms := groupOnCluster(t, cl, 4, 1)
-		sendConcurrently(t, ms, rooms, perMember)
-		n := perMember * len(ms)
-		for _, m := range ms {
-			expectInOrder(t, cl, m, rooms, n)
-		}
-		expectRows(t, db, rooms, n)
+		concurrentSendsArriveInOrder(t, cl, db, 4, 1, 8)
 	})
 }
 

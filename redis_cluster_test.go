@@ -61,14 +61,6 @@ func TestRedisClusterDeliversAcrossNodes(t *testing.T) {
 func TestRedisClusterDeliversInSeqOrder(t *testing.T) {
 	redistest.URL(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		cl := newRedisCluster(t, db, 2)
-		const perMember = 5
-		ms, rooms := groupOnCluster(t, cl, 2, 2)
-		sendConcurrently(t, ms, rooms, perMember)
-		n := perMember * len(ms)
-		for _, m := range ms {
-			expectInOrder(t, cl, m, rooms, n)
-		}
-		expectRows(t, db, rooms, n)
+		concurrentSendsArriveInOrder(t, newRedisCluster(t, db, 2), db, 2, 2, 5)
 	})
 }

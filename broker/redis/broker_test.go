@@ -15,30 +15,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat/broker"
 	redisbroker "github.com/rtchat/rtchat/broker/redis"
+	"github.com/rtchat/rtchat/internal/brokertest"
 	"github.com/rtchat/rtchat/internal/redistest"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// recorder collects what a node receives.
-type recorder struct {
-	mu  sync.Mutex
-	got []broker.Message
-}
-
-func (r *recorder) handle(m broker.Message) {
-	r.mu.Lock()
-	r.got = append(r.got, m)
-	r.mu.Unlock()
-}
-
-func (r *recorder) snapshot() []broker.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.got)
 }
 
 // waitUntil polls cond until it holds, failing the test after 10 s.
@@ -53,25 +36,18 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// waitFor polls until the recorder holds n messages.
-func (r *recorder) waitFor(t *testing.T, n int) []broker.Message {
-	t.Helper()
-	waitUntil(t, fmt.Sprintf("%d messages", n), func() bool { return len(r.snapshot()) >= n })
-	return r.snapshot()
-}
-
-// node is one broker on its own client, subscribed to a recorder.
-func node(t *testing.T, prefix string, opts ...redisbroker.Option) (*redisbroker.Broker, *recorder) {
+// node is one broker on its own client, subscribed to a Recorder.
+func node(t *testing.T, prefix string, opts ...redisbroker.Option) (*redisbroker.Broker, *brokertest.Recorder) {
 	t.Helper()
 	return nodeOn(t, redistest.Client(t), prefix, opts...)
 }
 
-func nodeOn(t *testing.T, c *goredis.Client, prefix string, opts ...redisbroker.Option) (*redisbroker.Broker, *recorder) {
+func nodeOn(t *testing.T, c *goredis.Client, prefix string, opts ...redisbroker.Option) (*redisbroker.Broker, *brokertest.Recorder) {
 	t.Helper()
 	// Quiet by default; a test that reads the log passes its own.
 	b := redisbroker.New(c, append([]redisbroker.Option{redisbroker.WithPrefix(prefix), redisbroker.WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
-	rec := &recorder{}
-	if err := b.Subscribe(context.Background(), rec.handle); err != nil {
+	rec := &brokertest.Recorder{}
+	if err := b.Subscribe(context.Background(), rec.Handle); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = b.Close() })
@@ -120,19 +96,19 @@ func TestEveryNodeGetsEveryMessageInPublishOrder(t *testing.T) {
 		wg.Go(func() { publish(t, b, int64(i), 1, n) })
 	}
 	wg.Wait()
-	for i, rec := range []*recorder{rec0, rec1} {
-		got := bySender(rec.waitFor(t, 2*n))
+	for i, rec := range []*brokertest.Recorder{rec0, rec1} {
+		got := bySender(rec.WaitFor(t, 2*n))
 		for pub := range int64(2) {
 			if !slices.Equal(got[pub], want1toN(n)) {
 				t.Errorf("node %d got publisher %d's messages as %v, want 1..%d in order", i, pub, got[pub], n)
 			}
 		}
 	}
-	m := rec0.snapshot()[0]
+	m := rec0.Snapshot()[0]
 	if m.Kind != broker.KindRoom || m.Room != "r" || string(m.Frame) != `{"eventType":"x"}` {
 		t.Errorf("decoded %+v, want the published message", m)
 	}
-	if k := len(other.snapshot()); k != 0 {
+	if k := len(other.Snapshot()); k != 0 {
 		t.Errorf("a node on another prefix got %d messages", k)
 	}
 }
@@ -142,8 +118,8 @@ func TestCloseEndsDelivery(t *testing.T) {
 	b0, rec0 := node(t, prefix)
 	b1, rec1 := node(t, prefix)
 	publish(t, b0, 0, 1, 1)
-	rec1.waitFor(t, 1)
-	rec0.waitFor(t, 1)
+	rec1.WaitFor(t, 1)
+	rec0.WaitFor(t, 1)
 	if err := b1.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +127,8 @@ func TestCloseEndsDelivery(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 	publish(t, b0, 0, 2, 3)
-	rec0.waitFor(t, 3) // b0's own copies arrived, so b1's would have too
-	if got := rec1.snapshot(); len(got) != 1 {
+	rec0.WaitFor(t, 3) // b0's own copies arrived, so b1's would have too
+	if got := rec1.Snapshot(); len(got) != 1 {
 		t.Errorf("closed node got %d messages, want 1 (before Close)", len(got))
 	}
 	if err := b1.Publish(context.Background(), broker.Message{Kind: broker.KindRoom}); !errors.Is(err, redisbroker.ErrClosed) {
@@ -201,7 +177,7 @@ func TestResubscribesAfterTheConnectionIsKilled(t *testing.T) {
 	pub := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
 	admin := redistest.Client(t)
 	publish(t, pub, 0, 1, 5)
-	rec.waitFor(t, 5)
+	rec.WaitFor(t, 5)
 	for kill := int32(1); kill <= 3; kill++ {
 		fields, ok := subscriber(t, admin, name)
 		id := fields["id"]
@@ -218,7 +194,7 @@ func TestResubscribesAfterTheConnectionIsKilled(t *testing.T) {
 		}
 		from := int64(5*kill + 1)
 		publish(t, pub, 0, from, from+4)
-		got := rec.waitFor(t, int(from+4))
+		got := rec.WaitFor(t, int(from+4))
 		if seqs := bySender(got)[0]; !slices.Equal(seqs, want1toN(from+4)) {
 			t.Fatalf("after kill %d got %v, want 1..%d in order", kill, seqs, from+4)
 		}
@@ -240,7 +216,7 @@ func TestPingKeepsAnIdleSubscription(t *testing.T) {
 		return ok && fields["cmd"] == "ping"
 	})
 	publish(t, redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix)), 0, 1, 3)
-	rec.waitFor(t, 3)
+	rec.WaitFor(t, 3)
 	if k := reconnects.Load(); k != 0 {
 		t.Errorf("answered pings counted as %d lost connections", k)
 	}

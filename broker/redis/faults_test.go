@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat/broker"
 	redisbroker "github.com/rtchat/rtchat/broker/redis"
+	"github.com/rtchat/rtchat/internal/brokertest"
 	"github.com/rtchat/rtchat/internal/redistest"
 )
 
@@ -33,10 +34,10 @@ func viaProxy(t *testing.T) (*goredis.Client, *redistest.Proxy) {
 // publishUntilReceived publishes message seq from pub until rec holds it:
 // right after a reconnect, the first publish may still meet the old state
 // of the network.
-func publishUntilReceived(t *testing.T, pub *redisbroker.Broker, rec *recorder, seq int64) {
+func publishUntilReceived(t *testing.T, pub *redisbroker.Broker, rec *brokertest.Recorder, seq int64) {
 	t.Helper()
 	waitUntil(t, fmt.Sprintf("message %d", seq), func() bool {
-		for _, m := range rec.snapshot() {
+		for _, m := range rec.Snapshot() {
 			if m.Seq == seq {
 				return true
 			}
@@ -58,7 +59,7 @@ func TestResubscribesAfterRedisWasUnreachable(t *testing.T) {
 		redisbroker.WithOnReconnect(func() { reconnects.Add(1) }))
 	pub := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
 	publish(t, pub, 0, 1, 3)
-	rec.waitFor(t, 3)
+	rec.WaitFor(t, 3)
 
 	proxy.Cut()
 	// Publishing through the cut link fails: the caller learns of it.
@@ -73,7 +74,7 @@ func TestResubscribesAfterRedisWasUnreachable(t *testing.T) {
 	proxy.Restore()
 	waitUntil(t, "the reconnect", func() bool { return reconnects.Load() >= 1 })
 	publish(t, pub, 0, 4, 6)
-	got := rec.waitFor(t, 6)
+	got := rec.WaitFor(t, 6)
 	if seqs := bySender(got)[0]; !slices.Equal(seqs, want1toN(6)) {
 		t.Fatalf("got %v, want 1..6 in order", seqs)
 	}
@@ -84,7 +85,7 @@ func TestResubscribesAfterRedisWasUnreachable(t *testing.T) {
 	waitUntil(t, "a successful publish", func() bool {
 		return sub.Publish(context.Background(), broker.Message{Kind: broker.KindRoom, Users: []int64{1}, Seq: 1}) == nil
 	})
-	rec.waitFor(t, 7)
+	rec.WaitFor(t, 7)
 }
 
 func TestResubscribesAfterTheConnectionGoesSilent(t *testing.T) {
@@ -97,7 +98,7 @@ func TestResubscribesAfterTheConnectionGoesSilent(t *testing.T) {
 		redisbroker.WithOnReconnect(func() { reconnects.Add(1) }))
 	pub := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
 	publish(t, pub, 0, 1, 1)
-	rec.waitFor(t, 1)
+	rec.WaitFor(t, 1)
 
 	// A half-open link: no error ever comes, only silence.
 	proxy.Freeze()

@@ -3,7 +3,6 @@ package brokertest_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,44 +10,10 @@ import (
 	"github.com/rtchat/rtchat/internal/brokertest"
 )
 
-// recorder collects what a node receives.
-type recorder struct {
-	mu  sync.Mutex
-	got []broker.Message
-}
-
-func (r *recorder) handle(m broker.Message) {
-	r.mu.Lock()
-	r.got = append(r.got, m)
-	r.mu.Unlock()
-}
-
-func (r *recorder) snapshot() []broker.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.got)
-}
-
-// waitFor polls until the recorder holds n messages.
-func (r *recorder) waitFor(t *testing.T, n int) []broker.Message {
+func subscribe(t *testing.T, net *brokertest.Network) (*brokertest.Node, *brokertest.Recorder) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := r.snapshot()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("received %d messages, want %d", len(got), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func subscribe(t *testing.T, net *brokertest.Network) (*brokertest.Node, *recorder) {
-	t.Helper()
-	nd, rec := net.Node(), &recorder{}
-	if err := nd.Subscribe(context.Background(), rec.handle); err != nil {
+	nd, rec := net.Node(), &brokertest.Recorder{}
+	if err := nd.Subscribe(context.Background(), rec.Handle); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = nd.Close() })
@@ -69,8 +34,8 @@ func TestSeqMessagesAreReorderedOthersKeepPublisherOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for node, rec := range []*recorder{rec0, rec1} {
-		got := rec.waitFor(t, n)
+	for node, rec := range []*brokertest.Recorder{rec0, rec1} {
+		got := rec.WaitFor(t, n)
 		var users []int64
 		reordered := false
 		lastUser := int64(-1)
@@ -126,16 +91,16 @@ func TestFilterDropsAndDuplicates(t *testing.T) {
 		}
 		return c
 	}
-	if c := count(rec1.waitFor(t, 3)); c[1] != 1 || c[2] != 0 || c[3] != 2 {
+	if c := count(rec1.WaitFor(t, 3)); c[1] != 1 || c[2] != 0 || c[3] != 2 {
 		t.Errorf("node 1 got %v, want 1 once, 2 never, 3 twice", c)
 	}
-	if c := count(rec0.waitFor(t, 2)); c[1] != 1 || c[2] != 1 || c[3] != 0 {
+	if c := count(rec0.WaitFor(t, 2)); c[1] != 1 || c[2] != 1 || c[3] != 0 {
 		t.Errorf("node 0 got %v before Release, want 1 and 2 once, 3 held", c)
 	}
 	if k := net.Release(); k != 1 {
 		t.Errorf("Release released %d, want 1", k)
 	}
-	if c := count(rec0.waitFor(t, 3)); c[1] != 1 || c[2] != 1 || c[3] != 1 {
+	if c := count(rec0.WaitFor(t, 3)); c[1] != 1 || c[2] != 1 || c[3] != 1 {
 		t.Errorf("node 0 got %v, want each seq once", c)
 	}
 	for !net.Quiet() {

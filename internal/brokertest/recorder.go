@@ -1,0 +1,48 @@
+package brokertest
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtchat/rtchat/broker"
+)
+
+// Recorder collects what a node's broker hands it, for broker tests: pass
+// its Handle to Subscribe.
+type Recorder struct {
+	mu  sync.Mutex // guards got
+	got []broker.Message
+}
+
+// Handle records m; it is a broker.Handler.
+func (r *Recorder) Handle(m broker.Message) {
+	r.mu.Lock()
+	r.got = append(r.got, m)
+	r.mu.Unlock()
+}
+
+// Snapshot returns what has been recorded so far, in arrival order.
+func (r *Recorder) Snapshot() []broker.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// WaitFor polls until at least n messages are recorded and returns them,
+// failing the test after 10 seconds.
+func (r *Recorder) WaitFor(t testing.TB, n int) []broker.Message {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := r.Snapshot()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("received %d messages, want %d", len(got), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
