@@ -22,6 +22,12 @@ const (
 	KindJoin
 	// KindLeave removes every local connection of Users from Room's fan-out.
 	KindLeave
+	// KindResync is never published: a broker hands it to its own node's
+	// Handler when the node may have missed messages (its subscription was
+	// lost and is back). The node then reads from the database what its
+	// connections may have missed: the rooms of each connection and every
+	// room's messages by seq.
+	KindResync
 )
 
 // Message is one event on its way to every node.
@@ -46,7 +52,9 @@ type Message struct {
 // node's publishing order; across nodes messages interleave in any order,
 // and seq-carrying messages may arrive late, twice or not at all (the
 // receiving node orders them, drops repeats and fills gaps from the
-// database). Handlers may be called concurrently.
+// database). A broker that may lose messages (a subscription that went
+// down) hands its Handler a KindResync message once it receives again.
+// Handlers may be called concurrently.
 type Handler func(Message)
 
 // Broker publishes messages to every node, this one included.

@@ -72,10 +72,11 @@ type Consumer struct {
 	// and the sweeper.
 	wg sync.WaitGroup
 
-	mu       sync.Mutex // guards sweeping, calls of stop and wg.Add from ServeHTTP, so nothing starts once Close has begun
+	mu       sync.Mutex // guards sweeping, resyncs, calls of stop and wg.Add from ServeHTTP and resync, so nothing starts once Close has begun
 	sweeping bool       // the sweeper has been started
 
 	userLocks userLocks
+	resyncs   resyncState // guarded by mu
 	presence  presenceBatch
 	shutdown  shutdown
 	order     *orderer
@@ -403,6 +404,8 @@ func (cs *Consumer) deliver(m broker.Message) {
 		cs.join(m)
 	case broker.KindLeave:
 		cs.hub.leave(m.Room, m.Users)
+	case broker.KindResync:
+		cs.resync()
 	}
 }
 

@@ -204,6 +204,41 @@ func (h *hub) leave(roomID string, users []int64) {
 	}
 }
 
+// localUsers returns the users with a connection here.
+func (h *hub) localUsers() []int64 {
+	var out []int64
+	for i := range h.users {
+		s := &h.users[i]
+		s.mu.RLock()
+		for u := range s.users {
+			out = append(out, u)
+		}
+		s.mu.RUnlock()
+	}
+	return out
+}
+
+// reconcile compares a connection's rooms with want, the user's rooms as
+// the database has them, and takes it out of every room it should not
+// hear. It reports whether the two differed (or the connection is still
+// loading its rooms, which may have been read before the difference), in
+// which case the connection's client must list its rooms again.
+func (h *hub) reconcile(c *Conn, want map[string]struct{}) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.removed {
+		return false
+	}
+	differ := c.loading || len(c.rooms) != len(want)
+	for r := range c.rooms {
+		if _, ok := want[r]; !ok {
+			h.removeFromRoom(c, r)
+			differ = true
+		}
+	}
+	return differ
+}
+
 // eachInRoom calls fn for every connection in a room's fan-out. fn must not
 // block or call back into the hub.
 func (h *hub) eachInRoom(roomID string, fn func(*Conn)) {

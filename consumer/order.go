@@ -81,6 +81,10 @@ type roomOrder struct {
 	last int64
 	// pending holds messages that came before a seq they follow.
 	pending map[int64]broker.Message
+	// target is a seq the database is known to hold (a resync read it):
+	// everything up to it is delivered, from the database if the broker
+	// does not bring it.
+	target int64
 	// timer is the armed reorder window or fill retry; nil when none.
 	timer   *time.Timer
 	filling bool          // a fill is reading the database
@@ -245,12 +249,27 @@ func (o *orderer) settle(st *roomOrder) {
 		o.cs.writeRoom(m)
 		st.last++
 	}
-	switch {
-	case len(st.pending) == 0:
+	switch _, gap := st.gap(); {
+	case !gap:
 		o.disarm(st)
 	case st.timer == nil && !st.filling:
 		o.arm(st, o.window)
 	}
+}
+
+// gap returns the seq before which the room's next fill reads: the first
+// buffered message, or just after the resync target. ok is false when
+// nothing is missing. st.mu is held.
+func (st *roomOrder) gap() (before int64, ok bool) {
+	for s := range st.pending {
+		if before == 0 || s < before {
+			before = s
+		}
+	}
+	if before == 0 && st.target > st.last {
+		before = st.target + 1
+	}
+	return before, before != 0
 }
 
 // duplicate handles a message at or below last; st.mu is held. If the
@@ -308,16 +327,12 @@ func (o *orderer) fill(st *roomOrder) {
 	defer o.fills.Done()
 	st.mu.Lock()
 	st.timer = nil
-	if st.dead || len(st.pending) == 0 {
+	before, gap := st.gap()
+	if st.dead || !gap {
 		st.mu.Unlock()
 		return
 	}
-	after, before := st.last, int64(0)
-	for s := range st.pending {
-		if before == 0 || s < before {
-			before = s
-		}
-	}
+	after := st.last
 	if st.pins == 0 && o.cs.roomConns(st.room) == 0 {
 		// Nobody here reads the room any more: skip the gap unread.
 		st.last = before - 1
@@ -371,6 +386,25 @@ func (o *orderer) fill(st *roomOrder) {
 	o.settle(st)
 }
 
+// catchUp makes the room's state deliver every seq up to lastSeq, which the
+// database holds: what the broker does not bring within the reorder window
+// is read from the database. A room without a state starts at lastSeq.
+func (o *orderer) catchUp(roomID string, lastSeq int64) {
+	st := o.pin(roomID, lastSeq)
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.pins--
+	if lastSeq > st.last && lastSeq > st.target {
+		st.target = lastSeq
+		if st.timer == nil && !st.filling {
+			o.arm(st, o.window)
+		}
+	}
+}
+
 // sweepRooms drops the states of rooms without local connections (nor a
 // connect or join about to add some, nor a gap being filled).
 func (o *orderer) sweepRooms() {
@@ -383,7 +417,7 @@ func (o *orderer) sweepRooms() {
 	o.mu.Unlock()
 	for _, st := range states {
 		st.mu.Lock()
-		if !st.dead && st.pins == 0 && len(st.pending) == 0 && !st.filling && st.timer == nil && o.cs.roomConns(st.room) == 0 {
+		if _, gap := st.gap(); !st.dead && st.pins == 0 && !gap && !st.filling && st.timer == nil && o.cs.roomConns(st.room) == 0 {
 			st.dead = true
 			o.mu.Lock()
 			delete(o.rooms, st.room)

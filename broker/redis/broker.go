@@ -2,12 +2,12 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat/broker"
 )
@@ -22,14 +22,21 @@ type Broker struct {
 	cfg     config
 	cfgErr  error // a bad option, returned by Subscribe and Publish
 	channel string
+	id      string // marks the messages this broker publishes late (see backlog.go)
 
 	closed atomic.Bool // read by Publish without taking mu
 
-	mu         sync.Mutex      // guards ps, subscribed and the closing of closed
+	mu         sync.Mutex      // guards ps, subscribed, handler and the closing of closed
 	ps         *goredis.PubSub // the current subscription; Close closes it to end a blocked read
 	subscribed bool
+	handler    broker.Handler
 	cancel     context.CancelFunc // ends the subscriber's waits and dials
 	done       chan struct{}      // closed when the subscriber goroutine has returned
+
+	pmu     sync.Mutex       // guards down, backlog and dropped
+	down    bool             // Redis is unreachable: publish to this node and the backlog
+	backlog []broker.Message // published while down, oldest first
+	dropped int              // messages dropped from a full backlog during this outage
 }
 
 var _ broker.Broker = (*Broker)(nil)
@@ -43,7 +50,7 @@ func New(client *goredis.Client, opts ...Option) *Broker {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &Broker{client: client, cfg: cfg, cfgErr: cfg.validate(), channel: cfg.prefix + ":events"}
+	b := &Broker{client: client, cfg: cfg, cfgErr: cfg.validate(), channel: cfg.prefix + ":events", id: uuid.NewString()}
 	if client == nil && b.cfgErr == nil {
 		b.cfgErr = errors.New("redis broker: nil client")
 	}
@@ -53,8 +60,12 @@ func New(client *goredis.Client, opts ...Option) *Broker {
 // Channel returns the Redis channel the broker publishes and subscribes to.
 func (b *Broker) Channel() string { return b.channel }
 
-// Publish sends m, JSON-encoded, to every subscribed node. It returns the
-// client's error when Redis cannot be reached, and ErrClosed after Close.
+// Publish sends m, JSON-encoded, to every subscribed node. When Redis
+// cannot be reached, m goes to this node's handler at once and to the
+// backlog, published once the subscription is back (see backlog.go):
+// Publish then returns nil, as the message is on its way. Before
+// Subscribe, it returns the client's error instead; after Close,
+// ErrClosed.
 func (b *Broker) Publish(ctx context.Context, m broker.Message) error {
 	if b.cfgErr != nil {
 		return b.cfgErr
@@ -62,12 +73,20 @@ func (b *Broker) Publish(ctx context.Context, m broker.Message) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	payload, err := json.Marshal(m)
+	payload, err := encode(m, "")
 	if err != nil {
-		return fmt.Errorf("redis broker: encode: %w", err)
+		return err
+	}
+	if b.keepIfDown(m) {
+		b.local(m)
+		return nil
 	}
 	if err := b.client.Publish(ctx, b.channel, payload).Err(); err != nil {
-		return fmt.Errorf("redis broker: publish: %w", err)
+		if !b.serving() {
+			return fmt.Errorf("redis broker: publish: %w", err)
+		}
+		b.keepAfterFailure(m, err)
+		b.local(m)
 	}
 	return nil
 }
@@ -91,6 +110,7 @@ func (b *Broker) Subscribe(ctx context.Context, h broker.Handler) error {
 		return errors.New("redis broker: Subscribe called twice")
 	}
 	b.subscribed = true
+	b.handler = h
 	// The subscriber's context is not ctx: it lives until Close.
 	runCtx, cancel := context.WithCancel(context.Background())
 	b.cancel, b.done = cancel, make(chan struct{})

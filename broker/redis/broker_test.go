@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,15 +169,13 @@ func subscriber(t *testing.T, admin *goredis.Client, name string) (map[string]st
 func TestResubscribesAfterTheConnectionIsKilled(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	name := prefix + "-sub"
-	var reconnects atomic.Int32
-	sub, rec := nodeOn(t, redistest.Client(t, func(o *goredis.Options) { o.ClientName = name }), prefix,
-		redisbroker.WithBackoff(5*time.Millisecond, 50*time.Millisecond),
-		redisbroker.WithOnReconnect(func() { reconnects.Add(1) }))
+	_, rec := nodeOn(t, redistest.Client(t, func(o *goredis.Options) { o.ClientName = name }), prefix,
+		redisbroker.WithBackoff(5*time.Millisecond, 50*time.Millisecond))
 	pub := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
 	admin := redistest.Client(t)
 	publish(t, pub, 0, 1, 5)
 	rec.WaitFor(t, 5)
-	for kill := int32(1); kill <= 3; kill++ {
+	for kill := 1; kill <= 3; kill++ {
 		fields, ok := subscriber(t, admin, name)
 		id := fields["id"]
 		if !ok {
@@ -188,9 +185,9 @@ func TestResubscribesAfterTheConnectionIsKilled(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("CLIENT KILL ID %s: %d, %v", id, n, err)
 		}
-		waitUntil(t, fmt.Sprintf("reconnect %d", kill), func() bool { return reconnects.Load() >= kill })
-		if got := reconnects.Load(); got != kill {
-			t.Fatalf("OnReconnect called %d times after %d kills", got, kill)
+		waitUntil(t, fmt.Sprintf("reconnect %d", kill), func() bool { return rec.Resyncs() >= kill })
+		if got := rec.Resyncs(); got != kill {
+			t.Fatalf("%d resyncs after %d kills", got, kill)
 		}
 		from := int64(5*kill + 1)
 		publish(t, pub, 0, from, from+4)
@@ -199,16 +196,13 @@ func TestResubscribesAfterTheConnectionIsKilled(t *testing.T) {
 			t.Fatalf("after kill %d got %v, want 1..%d in order", kill, seqs, from+4)
 		}
 	}
-	_ = sub
 }
 
 func TestPingKeepsAnIdleSubscription(t *testing.T) {
 	prefix := redistest.Prefix(t)
 	name := prefix + "-sub"
-	var reconnects atomic.Int32
 	_, rec := nodeOn(t, redistest.Client(t, func(o *goredis.Options) { o.ClientName = name }), prefix,
-		redisbroker.WithPingInterval(20*time.Millisecond),
-		redisbroker.WithOnReconnect(func() { reconnects.Add(1) }))
+		redisbroker.WithPingInterval(20*time.Millisecond))
 	admin := redistest.Client(t)
 	// Wait until Redis has seen the subscriber ping (its last command).
 	waitUntil(t, "a ping from the idle subscriber", func() bool {
@@ -217,7 +211,7 @@ func TestPingKeepsAnIdleSubscription(t *testing.T) {
 	})
 	publish(t, redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix)), 0, 1, 3)
 	rec.WaitFor(t, 3)
-	if k := reconnects.Load(); k != 0 {
+	if k := rec.Resyncs(); k != 0 {
 		t.Errorf("answered pings counted as %d lost connections", k)
 	}
 }

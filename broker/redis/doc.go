@@ -24,18 +24,23 @@
 // one after another) arrive in publish order, and the handler is called
 // for one message at a time, in that order. Pub/Sub is at most once: what
 // is published while a node's subscription is down never reaches that
-// node. A node fills such gaps from the database by seq; WithOnReconnect
-// tells it when to.
+// node. So once subscribed again, the broker hands its node a
+// broker.KindResync message, and the node reads from the database what
+// its connections may have missed (their rooms, and every room's messages
+// by seq).
 //
 // # Failures
 //
-// Publish returns the client's error when Redis cannot be reached (the
-// caller logs it; the database already holds the data). The subscriber
-// runs on its own connection and goroutine: when the connection is lost,
-// or stays silent through a ping (WithPingInterval), it closes it and
-// subscribes again on a new one, waiting between attempts with capped
-// exponential backoff and jitter (WithBackoff), and calls the
-// WithOnReconnect hook once subscribed again. go-redis's own
+// A node that loses Redis keeps serving its own connections: what it
+// publishes meanwhile goes to its own handler at once and into a bounded
+// backlog (WithBacklog), published in order once the subscription is back,
+// so the other nodes get it late instead of never. While the broker is
+// down, Publish does not wait for Redis. The subscriber runs on its own
+// connection and goroutine: when the connection is lost, or stays silent
+// through a ping (WithPingInterval), it closes it and subscribes again on
+// a new one, waiting between attempts with capped exponential backoff and
+// jitter (WithBackoff); once subscribed it publishes the backlog and hands
+// its node the KindResync message. go-redis's own
 // PubSub.Channel resubscribes too, but it retries every 100 ms without
 // backoff, drops messages when its buffer stays full, and does not say
 // that the connection was lost, so this package reads with

@@ -14,7 +14,7 @@ type config struct {
 	minBackoff   time.Duration
 	maxBackoff   time.Duration
 	pingInterval time.Duration
-	onReconnect  func()
+	backlog      int
 	logger       *slog.Logger
 }
 
@@ -24,6 +24,7 @@ func defaultConfig() config {
 		minBackoff:   100 * time.Millisecond,
 		maxBackoff:   5 * time.Second,
 		pingInterval: 10 * time.Second,
+		backlog:      10000,
 		logger:       slog.Default(),
 	}
 }
@@ -38,6 +39,8 @@ func (c *config) validate() error {
 		return errors.New("redis broker: backoff needs 0 < min <= max")
 	case c.pingInterval <= 0:
 		return errors.New("redis broker: ping interval must be positive")
+	case c.backlog <= 0:
+		return errors.New("redis broker: backlog must be positive")
 	case c.logger == nil:
 		return errors.New("redis broker: nil logger")
 	}
@@ -64,12 +67,10 @@ func WithBackoff(min, max time.Duration) Option {
 // itself). Default 10 s.
 func WithPingInterval(d time.Duration) Option { return func(c *config) { c.pingInterval = d } }
 
-// WithOnReconnect sets a function called after the subscriber has
-// subscribed again following a lost connection (never after the first
-// subscription), so the node can fill what it missed from the database.
-// It runs on the subscriber's goroutine, before any later message is
-// handed on: keep it short, or start the work elsewhere. Default none.
-func WithOnReconnect(fn func()) Option { return func(c *config) { c.onReconnect = fn } }
+// WithBacklog sets how many messages published while Redis is unreachable
+// are kept to be published once it is back; beyond it the oldest are
+// dropped (and logged). Default 10,000.
+func WithBacklog(n int) Option { return func(c *config) { c.backlog = n } }
 
 // WithLogger sets where the subscriber reports lost connections and
 // undecodable messages. Default slog.Default().

@@ -67,6 +67,7 @@ func (b *Broker) run(ctx context.Context, ps *goredis.PubSub, h broker.Handler) 
 		if ctx.Err() != nil {
 			return
 		}
+		b.setDown()
 		b.cfg.logger.Warn("redis broker: subscription lost, subscribing again", "channel", b.channel, "err", err)
 		for attempt := 0; ; attempt++ {
 			if !sleep(ctx, b.backoff(attempt)) {
@@ -82,9 +83,14 @@ func (b *Broker) run(ctx context.Context, ps *goredis.PubSub, h broker.Handler) 
 			b.cfg.logger.Warn("redis broker: subscribe failed", "channel", b.channel, "attempt", attempt+1, "err", err)
 		}
 		b.cfg.logger.Info("redis broker: subscribed again", "channel", b.channel)
-		if b.cfg.onReconnect != nil {
-			b.cfg.onReconnect()
+		if err := b.flush(ctx); err != nil {
+			// Redis went away again; the read below notices, and the
+			// next subscription flushes the rest.
+			b.cfg.logger.Warn("redis broker: backlog not published yet", "channel", b.channel, "err", err)
 		}
+		// What was published while this node was not listening is lost
+		// to it: its node reads it from the database.
+		h(broker.Message{Kind: broker.KindResync})
 	}
 }
 
@@ -110,12 +116,15 @@ func (b *Broker) receive(ctx context.Context, ps *goredis.PubSub, h broker.Handl
 		if !ok {
 			continue // a pong or a subscription confirmation
 		}
-		var bm broker.Message
-		if err := json.Unmarshal([]byte(m.Payload), &bm); err != nil {
+		var w wire
+		if err := json.Unmarshal([]byte(m.Payload), &w); err != nil {
 			b.cfg.logger.Error("redis broker: undecodable message dropped", "channel", b.channel, "err", err)
 			continue
 		}
-		h(bm)
+		if w.Origin == b.id {
+			continue // from this broker's backlog: its node had it at once
+		}
+		h(w.Message)
 	}
 }
 

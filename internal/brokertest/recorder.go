@@ -12,15 +12,28 @@ import (
 // Recorder collects what a node's broker hands it, for broker tests: pass
 // its Handle to Subscribe.
 type Recorder struct {
-	mu  sync.Mutex // guards got
-	got []broker.Message
+	mu      sync.Mutex // guards got and resyncs
+	got     []broker.Message
+	resyncs int
 }
 
-// Handle records m; it is a broker.Handler.
+// Handle records m; it is a broker.Handler. KindResync messages are
+// counted apart (Resyncs), not recorded.
 func (r *Recorder) Handle(m broker.Message) {
 	r.mu.Lock()
-	r.got = append(r.got, m)
+	if m.Kind == broker.KindResync {
+		r.resyncs++
+	} else {
+		r.got = append(r.got, m)
+	}
 	r.mu.Unlock()
+}
+
+// Resyncs counts the KindResync messages handed to the recorder.
+func (r *Recorder) Resyncs() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.resyncs
 }
 
 // Snapshot returns what has been recorded so far, in arrival order.

@@ -1,0 +1,129 @@
+package rtchat_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/rtchat/rtchat"
+	redisbroker "github.com/rtchat/rtchat/broker/redis"
+	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/internal/dbtest"
+	"github.com/rtchat/rtchat/internal/redistest"
+	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun"
+)
+
+// cutNode starts a node whose Redis client goes through a proxy the test
+// controls, failing fast, and reconnecting within milliseconds.
+func cutNode(t *testing.T, db *bun.DB, prefix, id string, opts ...rtchat.Option) (*harness, *redistest.Proxy) {
+	t.Helper()
+	proxy := redistest.NewProxy(t, redistest.Client(t).Options().Addr)
+	c := redistest.Client(t, func(o *goredis.Options) {
+		o.Addr = proxy.Addr()
+		o.MaxRetries = -1
+		o.DialTimeout = time.Second
+	})
+	b := redisbroker.New(c, redisbroker.WithPrefix(prefix), redisbroker.WithBackoff(5*time.Millisecond, 50*time.Millisecond),
+		redisbroker.WithLogger(slog.New(slog.DiscardHandler)))
+	return newHarness(t, db, append([]rtchat.Option{rtchat.WithBroker(b), rtchat.WithNodeID(id)}, opts...)...), proxy
+}
+
+// redisNode starts a node with a direct Redis broker.
+func redisNode(t *testing.T, db *bun.DB, prefix, id string, opts ...rtchat.Option) *harness {
+	t.Helper()
+	b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
+	return newHarness(t, db, append([]rtchat.Option{rtchat.WithBroker(b), rtchat.WithNodeID(id)}, opts...)...)
+}
+
+// closedWith waits for c's connection to end and checks its close code.
+func closedWith(t *testing.T, name string, c *client.Client, code int) {
+	t.Helper()
+	select {
+	case <-c.Closed():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: still open, want closed with %d", name, code)
+	}
+	if got := c.CloseCode(); got != code {
+		t.Fatalf("%s: closed with %d (%v), want %d", name, got, c.CloseError(), code)
+	}
+}
+
+// TestRedisCutNodeCatchesUpFromTheDatabase: node 0 loses Redis while node
+// 1's user sends into a room shared with node 0's users, removes one of
+// them and adds another to a room. Once the link is back, node 0 fills the
+// gap from the database: its member gets every message once, in seq order;
+// the removed member hears nothing more of the room, and the connections
+// whose rooms changed are closed with 4008, so their clients list their
+// rooms again.
+func TestRedisCutNodeCatchesUpFromTheDatabase(t *testing.T) {
+	redistest.URL(t)
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		prefix := redistest.Prefix(t)
+		n0, proxy := cutNode(t, db, prefix, "cut-0")
+		n1 := redisNode(t, db, prefix, "cut-1")
+		a, removed, added := n0.dial(t, 1), n0.dial(t, 3), n0.dial(t, 4)
+		b := n1.dial(t, 2)
+		room := createRoom(t, b, map[string]any{"type": protocol.RoomGroup, "name": "shared", "participants": []int64{1, 3}})
+		other := createRoom(t, b, map[string]any{"type": protocol.RoomGroup, "name": "other", "participants": []int64{}})
+		next(t, a, protocol.DispatchRoomCreate)
+		next(t, removed, protocol.DispatchRoomCreate)
+		send(t, b, room.ID, "before")
+		first := decode[wireMessage](t, next(t, a, protocol.DispatchMessage))
+		next(t, removed, protocol.DispatchMessage)
+
+		proxy.Cut()
+		want := []string{"before"}
+		for i := 1; i <= 5; i++ {
+			want = append(want, fmt.Sprintf("cut %d", i))
+			send(t, b, room.ID, want[i])
+		}
+		act(t, b, protocol.EventRoomRemoveMembers, roomData(room.ID, "members", []int64{3}))
+		act(t, b, protocol.EventRoomAddMembers, roomData(other.ID, "members", []int64{4}))
+		want = append(want, "after the removal")
+		send(t, b, room.ID, want[len(want)-1])
+		proxy.Restore()
+
+		last := first.Seq
+		for _, content := range want[1:] {
+			m := decode[wireMessage](t, next(t, a, protocol.DispatchMessage))
+			if m.Content != content || m.Seq <= last {
+				t.Fatalf("got seq %d %q after seq %d, want %q next", m.Seq, m.Content, last, content)
+			}
+			last = m.Seq
+		}
+		closedWith(t, "the removed member", removed, protocol.CodeResync)
+		closedWith(t, "the added member", added, protocol.CodeResync)
+		for _, f := range removedFrames(removed) {
+			if m := decode[wireMessage](t, f); m.Content == "after the removal" {
+				t.Fatal("the removed member heard the room after its removal")
+			}
+		}
+		// The member whose rooms did not change stays connected, and the
+		// link works both ways again.
+		barrier(t, a)
+		a.Drain(protocol.DispatchRoomRemoveMembers)
+		if m := send(t, a, room.ID, "back"); m.Seq != last+1 {
+			t.Fatalf("a's message has seq %d, want %d", m.Seq, last+1)
+		}
+		if m := decode[wireMessage](t, next(t, b, protocol.DispatchMessage)); m.Content != "back" {
+			t.Fatalf("node 1 got %q, want %q", m.Content, "back")
+		}
+	})
+}
+
+// removedFrames returns the message frames queued on a closed client.
+func removedFrames(c *client.Client) []protocol.Frame {
+	var out []protocol.Frame
+	for c.Pending(protocol.DispatchMessage) > 0 {
+		f, err := c.Next(context.Background(), protocol.DispatchMessage)
+		if err != nil {
+			break
+		}
+		out = append(out, f)
+	}
+	return out
+}
