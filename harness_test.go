@@ -3,6 +3,9 @@ package rtchat_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,18 +14,26 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat"
+	redisbroker "github.com/rtchat/rtchat/broker/redis"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
+	"github.com/rtchat/rtchat/internal/redistest"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/uptrace/bun"
 )
 
-// harness is a real chat server on a real database behind httptest.
+// harness is a real chat server on a real database behind httptest. A
+// two-node harness (newTwoNodes) is node 0, with node 1 as its peer: dial
+// places the users of a test on the two nodes in turn.
 type harness struct {
 	chat *rtchat.Chat
 	srv  *httptest.Server
 	db   *bun.DB
 	url  string
+
+	peer   *harness      // node 1 of a two-node harness; nil on one node
+	mu     sync.Mutex    // guards placed
+	placed map[int64]int // user -> the node (0 or 1) dial puts it on
 }
 
 // bearerUser is the test auth: "Authorization: Bearer <user id>".
@@ -58,10 +69,60 @@ func newHarness(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 	return &harness{chat: chat, srv: srv, db: db, url: "ws" + strings.TrimPrefix(srv.URL, "http") + chat.Path()}
 }
 
-// eachDB runs fn on a fresh harness per database kind.
+// eachDB runs fn on a fresh harness per database kind, and then on two
+// nodes sharing one Postgres database through one Redis, with the users of
+// the test on different nodes (see newTwoNodes).
 func eachDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
 	t.Helper()
+	eachNodeDB(t, fn, opts...)
+	t.Run("two-nodes", func(t *testing.T) {
+		redistest.URL(t)
+		fn(t, newTwoNodes(t, dbtest.Open(t, "postgres"), opts...))
+	})
+}
+
+// eachNodeDB runs fn on a fresh one-node harness per database kind: for
+// the tests of one node's own state (its index, its sessions, its close).
+func eachNodeDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
+	t.Helper()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) { fn(t, newHarness(t, db, opts...)) })
+}
+
+// newTwoNodes starts two nodes on db, each with a Redis broker and Redis
+// presence of its own client, on a prefix no other test uses. The
+// harness returned is node 0; dial puts the first user of the test on
+// node 0, the second on node 1, and so on in turn.
+func newTwoNodes(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
+	t.Helper()
+	prefix := redistest.Prefix(t)
+	node := func(i int) *harness {
+		b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
+		return newHarness(t, db, append(slices.Clone(opts), rtchat.WithBroker(b), rtchat.WithNodeID(fmt.Sprintf("node-%d", i)))...)
+	}
+	h := node(0)
+	h.peer = node(1)
+	return h
+}
+
+// node returns the node dial puts user on.
+func (h *harness) node(user int64) *harness {
+	if h.peer == nil {
+		return h
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.placed == nil {
+		h.placed = map[int64]int{}
+	}
+	i, ok := h.placed[user]
+	if !ok {
+		i = len(h.placed) % 2
+		h.placed[user] = i
+	}
+	if i == 1 {
+		return h.peer
+	}
+	return h
 }
 
 func testCtx(t testing.TB) context.Context {
@@ -75,7 +136,7 @@ func testCtx(t testing.TB) context.Context {
 func (h *harness) dial(t testing.TB, user int64, opts ...client.Option) *client.Client {
 	t.Helper()
 	ctx := testCtx(t)
-	c, err := client.Dial(ctx, h.url, append([]client.Option{client.WithToken(strconv.FormatInt(user, 10))}, opts...)...)
+	c, err := client.Dial(ctx, h.node(user).url, append([]client.Option{client.WithToken(strconv.FormatInt(user, 10))}, opts...)...)
 	if err != nil {
 		t.Fatalf("dial user %d: %v", user, err)
 	}

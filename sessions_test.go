@@ -143,7 +143,7 @@ func TestEveryDeviceGetsRoomEventsAndRepliesStayWithTheCaller(t *testing.T) {
 }
 
 func TestHeartbeatMovesLastSeenForward(t *testing.T) {
-	eachDB(t, func(t *testing.T, h *harness) {
+	eachNodeDB(t, func(t *testing.T, h *harness) {
 		a := h.dial(t, 1)
 		first := openSession(t, h.db, 1)
 		if first.NodeID != "node-a" || !first.LastSeen.Equal(first.ConnectedAt) {
@@ -283,7 +283,7 @@ func TestSweeperDeletesOldSessions(t *testing.T) {
 }
 
 func TestRestartedNodeMarksSessionsItLeftOpen(t *testing.T) {
-	eachDB(t, func(t *testing.T, h *harness) {
+	eachNodeDB(t, func(t *testing.T, h *harness) {
 		ctx := testCtx(t)
 		hourAgo := model.Now().Add(-time.Hour)
 		crashed := &model.Session{ID: uuid.NewString(), UserID: 5, NodeID: "node-a", ConnectedAt: hourAgo, LastSeen: hourAgo.Add(time.Minute)}

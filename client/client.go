@@ -289,12 +289,19 @@ func (c *Client) Send(ctx context.Context, eventType string, data any) (requestI
 // SendMessage sends message.send for roomID with content and a fresh
 // client_msg_id, and returns the caller's copy of the message.dispatch
 // broadcast (or the stored message, for a retried client_msg_id).
+//
+// A server of several nodes may answer a send with done.dispatch: the
+// message was stored, and reached the connection from the database before
+// the broker brought its copy with the request_id. SendMessage then asks
+// again with the same client_msg_id, which answers with the stored message.
 func (c *Client) SendMessage(ctx context.Context, roomID, content string) (protocol.Frame, error) {
-	return c.Request(ctx, protocol.EventMessageSend, map[string]any{
-		"room_id":       roomID,
-		"content":       content,
-		"client_msg_id": uuid.NewString(),
-	})
+	data := map[string]any{"room_id": roomID, "content": content, "client_msg_id": uuid.NewString()}
+	for {
+		f, err := c.Request(ctx, protocol.EventMessageSend, data)
+		if err != nil || f.EventType != protocol.DispatchDone {
+			return f, err
+		}
+	}
 }
 
 // SendRaw writes payload as one frame of messageType (websocket.TextMessage

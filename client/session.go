@@ -56,9 +56,12 @@ type Session struct {
 // backoff (WithBackoff; WithoutReconnect turns this off), lists the user's
 // rooms and fetches every message stored after the last one it delivered.
 //
-// ctx bounds the first handshake only; its error (a *HandshakeError when the
-// server refused the upgrade) is returned as is. Later handshakes that fail
-// are retried, except 401, 403 and 404, which end the session.
+// Resume returns once the first connection is open and the user's rooms
+// are listed: every message of those rooms stored after that is
+// delivered. ctx bounds the first handshake and that listing. The
+// handshake's error (a *HandshakeError when the server refused the
+// upgrade) is returned as is. Later handshakes that fail are retried,
+// except 401, 403 and 404, which end the session.
 func Resume(ctx context.Context, url string, opts ...SessionOption) (*Session, error) {
 	cfg := defaultSessionConfig()
 	for _, opt := range opts {
@@ -84,6 +87,12 @@ func Resume(ctx context.Context, url string, opts ...SessionOption) (*Session, e
 	}
 	go s.run(c)
 	go s.pump()
+	// Return once the rooms are listed: every message of theirs stored
+	// from then on reaches Messages.
+	if _, err := s.connection(ctx, nil); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("client: resume: %w", err)
+	}
 	return s, nil
 }
 

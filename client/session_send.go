@@ -16,6 +16,10 @@ import (
 // client_msg_id once, answers the retry with the stored message. So a
 // message is stored once however often the connection drops.
 //
+// A done.dispatch answer (the message reached this connection from the
+// database first; see Client.SendMessage) is followed by the same send
+// again, which returns the stored message.
+//
 // SendMessage returns the server's *protocol.Error (unwrapped) when the
 // server refuses the send, ctx's error when ctx ends first (the message may
 // or may not be stored then), and an error wrapping the session's end
@@ -30,6 +34,12 @@ func (s *Session) SendMessage(ctx context.Context, roomID, content string) (Mess
 			return Message{}, err
 		}
 		f, err := c.Request(ctx, protocol.EventMessageSend, data)
+		if err == nil && f.EventType == protocol.DispatchDone {
+			// Stored, and delivered from the database before its answer
+			// came (see Client.SendMessage): ask again for it.
+			stale = nil
+			continue
+		}
 		if err == nil {
 			return decodeMessage(f.Data)
 		}
