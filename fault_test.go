@@ -199,6 +199,7 @@ func (f *frontDoor) drop(r *rand.Rand) {
 // gap or repeat, and the database holds exactly one row per message sent.
 func TestFaultsLoseNothing(t *testing.T) {
 	redistest.URL(t)
+	t.Parallel() // it owns its database and Redis prefix
 	const users, perUser, rooms = 10, 100, 2
 	db := dbtest.Open(t, "postgres")
 	prefix := redistest.Prefix(t)
@@ -393,4 +394,3 @@ func TestFaultsLoseNothing(t *testing.T) {
 		t.Fatal("the test ran out of time")
 	}
 }
-

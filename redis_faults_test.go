@@ -2,11 +2,17 @@ package rtchat_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat"
 	redisbroker "github.com/rtchat/rtchat/broker/redis"
@@ -126,4 +132,111 @@ func removedFrames(c *client.Client) []protocol.Frame {
 		out = append(out, f)
 	}
 	return out
+}
+
+// TestSlowClientOnOtherNodeCatchesUp: a member on node 1 reads slower than
+// a member on node 0 sends. Node 1 closes it with 4008 once its bounded
+// buffer is full; the other member on node 1 receives everything; the slow
+// member, resuming from the last message it read, catches up to the same
+// set.
+func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
+	redistest.URL(t)
+	t.Parallel() // most of it is waiting for the slow reader
+	db := dbtest.Open(t, "postgres")
+	prefix := redistest.Prefix(t)
+	n0 := redisNode(t, db, prefix, "slow-0", rtchat.WithMaxContentLength(30_000))
+	n1 := redisNode(t, db, prefix, "slow-1", rtchat.WithMaxContentLength(30_000), rtchat.WithSendBuffer(4), rtchat.WithWriteTimeout(30*time.Second))
+	a := n0.dial(t, 1)
+	b := n1.dial(t, 2)
+	room := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2, 3}})
+	next(t, b, protocol.DispatchRoomCreate)
+
+	// User 3 on node 1 reads one frame every 200 ms until node 1 has
+	// closed its socket, then catches up with what the socket holds.
+	var fast atomic.Bool
+	ws, resp, err := websocket.DefaultDialer.DialContext(testCtx(t), n1.url, http.Header{"Authorization": {"Bearer 3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	t.Cleanup(func() { _ = ws.Close() })
+	var slowLast atomic.Int64
+	slowEnd := make(chan error, 1)
+	go func() {
+		for {
+			_, raw, err := ws.ReadMessage()
+			if err != nil {
+				slowEnd <- err
+				return
+			}
+			var f struct {
+				EventType string      `json:"eventType"`
+				Data      wireMessage `json:"data"`
+			}
+			if json.Unmarshal(raw, &f) == nil && f.EventType == protocol.DispatchMessage {
+				if f.Data.Seq != slowLast.Load()+1 {
+					slowEnd <- fmt.Errorf("the slow member got seq %d after %d", f.Data.Seq, slowLast.Load())
+					return
+				}
+				slowLast.Store(f.Data.Seq)
+			}
+			if !fast.Load() {
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+	}()
+	waitFor(t, "user 3 registered", func() bool { return n1.chat.Stats().Conns == 2 })
+
+	big := strings.Repeat("x", 25_000)
+	var sent int64
+	for n1.chat.Stats().Conns == 2 {
+		if sent == 3000 {
+			t.Fatal("the slow member was never closed")
+		}
+		if _, err := a.SendMessage(testCtx(t), room.ID, big); err != nil {
+			t.Fatalf("send %d: %v", sent, err)
+		}
+		sent++
+		a.Drain(protocol.DispatchMessage)
+	}
+	fast.Store(true)
+	var slowErr error
+	select {
+	case slowErr = <-slowEnd:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the slow member's socket did not end")
+	}
+	var ce *websocket.CloseError
+	if !errors.As(slowErr, &ce) || ce.Code != protocol.CodeResync {
+		t.Fatalf("the slow member ended with %v, want close code %d", slowErr, protocol.CodeResync)
+	}
+	for range 5 {
+		send(t, a, room.ID, "after the close")
+		sent++
+	}
+	// The member that keeps up got everything, in order.
+	for s := int64(1); s <= sent; s++ {
+		if m := decode[wireMessage](t, next(t, b, protocol.DispatchMessage)); m.Seq != s {
+			t.Fatalf("B got seq %d, want %d", m.Seq, s)
+		}
+	}
+	// The slow member resumes from what it read and gets the rest.
+	read := slowLast.Load()
+	t.Logf("the slow member was closed with 4008 after reading %d of %d messages", read, sent)
+	s, err := client.Resume(testCtx(t), n1.url, client.WithDialOptions(client.WithToken("3")),
+		client.WithResumeFrom(map[string]int64{room.ID: read}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for want := read + 1; want <= sent; want++ {
+		select {
+		case m := <-s.Messages():
+			if m.Seq != want {
+				t.Fatalf("the resumed member got seq %d, want %d", m.Seq, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the resumed member is missing seq %d", want)
+		}
+	}
 }
