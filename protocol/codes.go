@@ -50,4 +50,7 @@ const (
 	DetailMalformedFrame   = "malformed frame: expected a JSON object"
 	DetailBinaryFrame      = "binary frames are not supported: send JSON text frames"
 	DetailRequestIDTooLong = "request_id must be at most 64 characters"
+	// DetailTooManyConnections is the reason of the 4029 close of a
+	// connection over the per-user cap.
+	DetailTooManyConnections = "too many connections"
 )
