@@ -267,3 +267,34 @@ func TestPresenceClusterBadOptionFailsNew(t *testing.T) {
 		t.Fatal("New accepted a presence manager with a 1ms TTL")
 	}
 }
+
+// A node cut off from Redis for longer than the TTL is reaped (its users
+// shown offline); when it reaches Redis again it records its connections
+// again and announces their users online.
+func TestPresenceClusterReapedNodeAnnouncesItsUsersAgain(t *testing.T) {
+	redistest.URL(t)
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		prefix := redistest.Prefix(t)
+		proxy := redistest.NewProxy(t, redisAddr(t))
+		n1 := newPresenceNode(t, db, prefix, "pnode-1", proxy, rtchat.WithLogger(quietLog))
+		n2 := newPresenceNode(t, db, prefix, "pnode-2", nil)
+		a := n1.dial(t, 1)
+		b := n2.dial(t, 2)
+		createRoom(t, b, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{1}})
+		next(t, a, protocol.DispatchRoomCreate)
+		b.Drain(protocol.DispatchPresence)
+
+		proxy.Cut()
+		if p := nextAbout(t, b, 1); !p.is(1, false) {
+			t.Fatalf("B got %+v, want A offline while its node is cut off", p)
+		}
+		proxy.Restore()
+		if p := nextAbout(t, b, 1); !p.is(1, true) {
+			t.Fatalf("B got %+v, want A online once its node is back", p)
+		}
+		if !queryPresence(t, b, 1) {
+			t.Fatal("presence.query shows A offline after its node came back")
+		}
+		barrier(t, a) // A's connection was served throughout
+	})
+}
