@@ -84,7 +84,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
 		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
 		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, ReorderWindow: cfg.reorderWindow,
-		PresenceInterval: cfg.presenceInterval,
+		PresenceInterval: cfg.presenceInterval, MaxConnectionsPerUser: cfg.maxConnsPerUser,
 	})
 	if err != nil {
 		return nil, err

@@ -52,6 +52,7 @@ type config struct {
 	reorderWindow    time.Duration
 	presenceInterval time.Duration
 	presencePush     int
+	maxConnsPerUser  int
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error
@@ -73,6 +74,7 @@ func defaultConfig() *config {
 		reorderWindow:    50 * time.Millisecond,
 		presenceInterval: 250 * time.Millisecond,
 		presencePush:     100,
+		maxConnsPerUser:  100,
 	}
 }
 
@@ -108,6 +110,9 @@ func (c *config) validate() error {
 	}
 	if c.reorderWindow <= 0 || c.reorderWindow > 10*time.Second {
 		c.fail("reorder window %v must be positive and at most 10s", c.reorderWindow)
+	}
+	if c.maxConnsPerUser < 0 {
+		c.fail("max connections per user %d must not be negative", c.maxConnsPerUser)
 	}
 	if c.presenceInterval < 0 || c.presencePush < 0 {
 		c.fail("presence interval and presence push limit must not be negative")
@@ -254,8 +259,12 @@ func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b 
 // connection. rtchat tells it of every connection that opens and closes,
 // announces a user's first and last connection with presence.dispatch, and
 // asks it for presence.query. Several nodes must share one (for example a
-// Redis-backed PresenceManager) for presence to span them. Default
-// presence.NewMemory(), for one process. A nil manager is an error from New.
+// Redis-backed PresenceManager, presence/redis) for presence to span them.
+// A manager that implements presence.Cluster is started by New with the
+// node id (WithNodeID) and stopped by Close; the users of a node that dies
+// without closing are then announced offline, and its session rows closed,
+// by a surviving node. Default presence.NewMemory(), for one process. A nil
+// manager is an error from New.
 func WithPresence(p PresenceManager) Option {
 	return func(c *config) { c.presence, c.presenceSet = p, true }
 }
@@ -279,6 +288,15 @@ func WithPresenceInterval(d time.Duration) Option {
 // them: pushing a big room's presence costs members squared frames when it
 // reconnects. Default 100; 0 pushes presence in every room.
 func WithPresencePushLimit(n int) Option { return func(c *config) { c.presencePush = n } }
+
+// WithMaxConnectionsPerUser caps the live connections of one user, on all
+// nodes together (the presence manager counts them: with presence on Redis
+// the cap spans the cluster). A connection over the cap is closed right
+// after the upgrade with close code 4029 and reason "too many connections",
+// before its session row and rooms are set up; the user's other
+// connections stay open. If the presence manager cannot be reached, the
+// connection is admitted. Default 100; 0 sets no cap.
+func WithMaxConnectionsPerUser(n int) Option { return func(c *config) { c.maxConnsPerUser = n } }
 
 // WithRateLimit limits each connection to eventsPerSecond frames, with
 // bursts of up to burst (at least 1). A frame over the limit is dropped

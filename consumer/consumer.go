@@ -57,6 +57,9 @@ type Config struct {
 	// PresenceInterval is how long presence changes are collected before
 	// they are announced together (0: each at once); see presence.go.
 	PresenceInterval time.Duration
+	// MaxConnectionsPerUser is the most live connections a user may have
+	// on all nodes together (0: no cap); Presence enforces it.
+	MaxConnectionsPerUser int
 }
 
 // Consumer serves the WebSocket connections of one node.
@@ -122,6 +125,12 @@ func New(cfg Config) (*Consumer, error) {
 		stop()
 		return nil, fmt.Errorf("rtchat: subscribe to broker: %w", err)
 	}
+	if pc, ok := cfg.Presence.(presence.Cluster); ok {
+		if err := pc.Start(cfg.NodeID, cs.presenceChange); err != nil {
+			stop()
+			return nil, fmt.Errorf("rtchat: start presence: %w", err)
+		}
+	}
 	return cs, nil
 }
 
@@ -177,10 +186,11 @@ func connOf(s *melody.Session) *Conn {
 }
 
 // onConnect registers a connection: the index (so membership changes
-// published from now on reach it), the session row, the rooms (a room event
-// published before this point is caught up by seq, as after any reconnect),
-// presence (the first connection of a user announces them online),
-// the app's hook, pending notifications. It runs before melody starts the
+// published from now on reach it), presence (the first connection of a user
+// announces them online; one over the user's cap is closed with 4029 and
+// goes no further), the session row, the rooms (a room event published
+// before this point is caught up by seq, as after any reconnect), the app's
+// hook, pending notifications. It runs before melody starts the
 // connection's pumps, on what becomes its read goroutine.
 func (cs *Consumer) onConnect(s *melody.Session) {
 	c := connOf(s)
@@ -208,11 +218,15 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	<-done
 }
 
-// register is the connect work of onConnect: the session row, the rooms,
-// presence, the app's hook and the pending notifications.
+// register is the connect work of onConnect: presence first (a user at the
+// connection cap is closed with 4029 before anything is set up), then the
+// session row, the rooms, the app's hook and the pending notifications.
 func (cs *Consumer) register(c *Conn, now time.Time) {
 	ctx, cancel := cs.eventCtx()
 	defer cancel()
+	if !cs.comeOnline(ctx, c) {
+		return
+	}
 	store := cs.cfg.Env.Store
 	if err := store.StartSession(ctx, &model.Session{ID: c.id, UserID: c.userID, NodeID: cs.cfg.NodeID, ConnectedAt: now, LastSeen: now}); err != nil {
 		cs.log.Error("rtchat: record session", "err", err, "user", c.userID)
@@ -225,7 +239,6 @@ func (cs *Consumer) register(c *Conn, now time.Time) {
 		return
 	}
 	cs.addRooms(c, rooms)
-	cs.comeOnline(ctx, c)
 	if h := cs.cfg.Hooks.OnConnect; h != nil {
 		h(ctx, c)
 	}
@@ -437,8 +450,8 @@ func (cs *Consumer) Stats() Stats { return cs.hub.stats() }
 // Close closes every connection with 1001 (going away) and waits, until ctx
 // ends, for their goroutines to finish; then it marks their session rows
 // in one transaction and announces the users gone offline in one batch
-// (presence itself is told by each connection as it ends). The sweeper
-// stops too. New connections get HTTP 503 from the start of Close. When
+// (presence itself is told by each connection as it ends), and stops a
+// shared presence manager (presence.Cluster). The sweeper stops too. New connections get HTTP 503 from the start of Close. When
 // ctx ends first, Close returns its error and the batch is written in the
 // background once the remaining connections have ended.
 func (cs *Consumer) Close(ctx context.Context) error {
@@ -457,6 +470,11 @@ func (cs *Consumer) Close(ctx context.Context) error {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cs.cfg.EventTimeout)
 		defer cancel()
 		cs.finishShutdown(fctx)
+		if pc, ok := cs.cfg.Presence.(presence.Cluster); ok {
+			if err := pc.Stop(fctx); err != nil {
+				cs.log.Error("rtchat: stop presence", "err", err)
+			}
+		}
 		close(done)
 	}()
 	select {

@@ -2,11 +2,15 @@ package consumer
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/rtchat/rtchat/handler"
 	"github.com/rtchat/rtchat/model"
+	"github.com/rtchat/rtchat/presence"
+	"github.com/rtchat/rtchat/protocol"
 )
 
 // The consumer keeps the presence manager told of every connection that
@@ -111,20 +115,29 @@ func (cs *Consumer) changed(ctx context.Context, ch handler.PresenceUser) {
 }
 
 // comeOnline records a new connection and, if it is the user's first,
-// announces the user online.
-func (cs *Consumer) comeOnline(ctx context.Context, c *Conn) {
+// announces the user online. It reports false when the user is at
+// Config.MaxConnectionsPerUser: the connection is then closed with 4029 and
+// must not be set up. A presence manager that fails admits the connection
+// (presence is best effort; a shared one reports it later, see
+// presenceChange).
+func (cs *Consumer) comeOnline(ctx context.Context, c *Conn) bool {
 	mu := cs.userLocks.get(c.userID)
 	mu.Lock()
 	defer mu.Unlock()
-	first, err := cs.cfg.Presence.Connect(ctx, c.userID, c.id)
+	first, err := cs.cfg.Presence.Connect(ctx, c.userID, c.id, cs.cfg.MaxConnectionsPerUser)
+	if errors.Is(err, presence.ErrLimit) {
+		c.kill(protocol.CodeRateLimited, protocol.DetailTooManyConnections, time.Second)
+		return false
+	}
 	if err != nil {
 		cs.log.Error("rtchat: presence connect", "err", err, "user", c.userID)
-		return
+		return true
 	}
 	if first {
 		now := model.Now()
 		cs.changed(ctx, handler.PresenceUser{UserID: c.userID, Online: true, LastSeen: &now})
 	}
+	return true
 }
 
 // goOffline forgets a closed connection and, if it was the user's last,
@@ -155,5 +168,93 @@ func (cs *Consumer) goOffline(ctx context.Context, c *Conn) {
 func (cs *Consumer) announce(ctx context.Context, changes ...handler.PresenceUser) {
 	if err := handler.PresenceChanged(ctx, cs.cfg.Env, &outbox{cs: cs}, changes...); err != nil {
 		cs.log.Error("rtchat: announce presence", "err", err, "users", len(changes))
+	}
+}
+
+// presenceChange is the onChange of a shared presence manager
+// (presence.Cluster): a change no Connect or Disconnect of this node
+// reported. For a dead node reaped by this one, it closes the node's
+// session rows (at their last_seen) and announces its users left offline,
+// last seen at their latest session; for this node recording its
+// connections again after losing touch with the shared state, it announces
+// the users online again (or offline) that way. Each user's state is read
+// again under the users' locks, so a user who reconnected (or left) since
+// the change is not announced stale.
+func (cs *Consumer) presenceChange(ch presence.Change) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(cs.base), cs.cfg.EventTimeout)
+	defer cancel()
+	store := cs.cfg.Env.Store
+	if ch.Node != cs.cfg.NodeID {
+		n, err := store.EndNodeSessions(ctx, ch.Node, model.Now())
+		if err != nil {
+			cs.log.Error("rtchat: close the sessions of a dead node", "err", err, "node", ch.Node)
+		} else {
+			cs.log.Info("rtchat: a dead node was reaped", "node", ch.Node, "sessions", n, "offline", len(ch.Offline))
+		}
+	}
+	users := append(append([]int64(nil), ch.Offline...), ch.Online...)
+	if len(users) == 0 {
+		return
+	}
+	seen, err := store.LastSeen(ctx, ch.Offline)
+	if err != nil {
+		cs.log.Error("rtchat: last seen of users gone offline", "err", err, "users", len(ch.Offline))
+		seen = nil
+	}
+	unlock := cs.lockUsers(users)
+	defer unlock()
+	online, err := cs.cfg.Presence.Online(ctx, users)
+	if err != nil {
+		cs.log.Error("rtchat: presence after a node change", "err", err, "users", len(users))
+		return
+	}
+	now := model.Now()
+	var changes []handler.PresenceUser
+	for _, u := range ch.Offline {
+		if online[u] {
+			continue
+		}
+		last := now
+		if t, ok := seen[u]; ok {
+			last = t
+		}
+		changes = append(changes, handler.PresenceUser{UserID: u, Online: false, LastSeen: &last})
+	}
+	for _, u := range ch.Online {
+		if online[u] {
+			changes = append(changes, handler.PresenceUser{UserID: u, Online: true, LastSeen: &now})
+		}
+	}
+	var direct []handler.PresenceUser
+	for _, p := range changes {
+		if cs.cfg.PresenceInterval <= 0 || !cs.presence.add(p, cs.cfg.PresenceInterval, cs.flushPresence) {
+			direct = append(direct, p)
+		}
+	}
+	if len(direct) > 0 {
+		cs.announce(ctx, direct...)
+	}
+}
+
+// lockUsers takes the locks of users, each stripe once and in stripe
+// order (no other path holds two), and returns their unlock.
+func (cs *Consumer) lockUsers(users []int64) func() {
+	var stripes []int
+	taken := make(map[int]bool)
+	for _, u := range users {
+		i := int(uint64(u) % uint64(len(cs.userLocks)))
+		if !taken[i] {
+			taken[i] = true
+			stripes = append(stripes, i)
+		}
+	}
+	slices.Sort(stripes)
+	for _, i := range stripes {
+		cs.userLocks[i].Lock()
+	}
+	return func() {
+		for _, i := range stripes {
+			cs.userLocks[i].Unlock()
+		}
 	}
 }

@@ -19,19 +19,22 @@ var _ Manager = (*Memory)(nil)
 func NewMemory() *Memory { return &Memory{} }
 
 // Connect implements Manager.
-func (m *Memory) Connect(_ context.Context, userID int64, connID string) (bool, error) {
+func (m *Memory) Connect(_ context.Context, userID int64, connID string, limit int) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.users == nil {
 		m.users = map[int64]map[string]struct{}{}
 	}
 	conns := m.users[userID]
+	if _, dup := conns[connID]; dup {
+		return false, nil
+	}
+	if limit > 0 && len(conns) >= limit {
+		return false, ErrLimit
+	}
 	if conns == nil {
 		conns = map[string]struct{}{}
 		m.users[userID] = conns
-	}
-	if _, dup := conns[connID]; dup {
-		return false, nil
 	}
 	conns[connID] = struct{}{}
 	return len(conns) == 1, nil

@@ -33,7 +33,7 @@ func TestMemoryFirstAndLast(t *testing.T) {
 		var got bool
 		var err error
 		if s.connect {
-			got, err = m.Connect(ctx, s.user, s.conn)
+			got, err = m.Connect(ctx, s.user, s.conn, 0)
 		} else {
 			got, err = m.Disconnect(ctx, s.user, s.conn)
 		}
@@ -69,7 +69,7 @@ func TestMemoryConcurrentDevicesComeOnlineOnce(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			id := string(rune('A' + i))
-			first, _ := m.Connect(ctx, 7, id)
+			first, _ := m.Connect(ctx, 7, id, 0)
 			last, _ := m.Disconnect(ctx, 7, id)
 			mu.Lock()
 			defer mu.Unlock()
@@ -87,5 +87,41 @@ func TestMemoryConcurrentDevicesComeOnlineOnce(t *testing.T) {
 	}
 	if m.Len() != 0 {
 		t.Fatalf("%d users held after every connection closed", m.Len())
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemory()
+	steps := []struct {
+		name  string
+		conn  string
+		limit int
+		first bool
+		err   error
+	}{
+		{"first under the limit", "a", 2, true, nil},
+		{"second reaches the limit", "b", 2, false, nil},
+		{"third is refused", "c", 2, false, ErrLimit},
+		{"a connection already recorded is not refused", "a", 2, false, nil},
+		{"no limit admits it", "c", 0, false, nil},
+		{"a lower limit refuses the next", "d", 1, false, ErrLimit},
+	}
+	for _, s := range steps {
+		first, err := m.Connect(ctx, 1, s.conn, s.limit)
+		if first != s.first || err != s.err {
+			t.Fatalf("%s: got %v, %v; want %v, %v", s.name, first, err, s.first, s.err)
+		}
+	}
+	for _, c := range []string{"a", "b", "c"} {
+		if _, err := m.Disconnect(ctx, 1, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.Len() != 0 {
+		t.Fatalf("refused connections were recorded: %d users held", m.Len())
+	}
+	if _, err := m.Connect(ctx, 2, "x", 1); err != nil {
+		t.Fatalf("limit 1 refused a user's only connection: %v", err)
 	}
 }

@@ -1,6 +1,13 @@
 package presence
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// ErrLimit is returned by Connect when the user already has as many live
+// connections, on all nodes together, as the limit it was given.
+var ErrLimit = errors.New("presence: too many connections")
 
 // Manager records the live connections of users, so that rtchat can tell
 // when a user comes online (their first connection opens) or goes offline
@@ -11,13 +18,17 @@ import "context"
 // and close; calls for different users, and from different nodes, may
 // interleave. An implementation shared by several nodes should forget the
 // connections of a node that stopped without disconnecting them (for
-// example with a time-to-live that live nodes refresh).
+// example with a time-to-live that live nodes refresh): see Cluster.
 type Manager interface {
 	// Connect records connID as a live connection of userID. first reports
 	// whether it is the user's only live connection, on any node: the user
 	// has just come online. Recording a connection twice is not an error
 	// and reports first = false the second time.
-	Connect(ctx context.Context, userID int64, connID string) (first bool, err error)
+	//
+	// limit > 0 is the most live connections the user may have on all
+	// nodes together: when the user already has limit of them, Connect
+	// records nothing and returns ErrLimit. limit <= 0 sets no cap.
+	Connect(ctx context.Context, userID int64, connID string, limit int) (first bool, err error)
 	// Disconnect forgets a connection recorded by Connect. last reports
 	// whether the user has no live connection left: the user has just gone
 	// offline. Forgetting a connection that is not recorded is not an error

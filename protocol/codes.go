@@ -20,6 +20,8 @@ const (
 	// CodeResync is the close code for a connection that fell behind; reconnect and catch up by seq.
 	CodeResync = 4008
 	// CodeRateLimited means the client sent too much; detail says when to retry.
+	// It is also the close code of a connection over the per-user cap
+	// (reason DetailTooManyConnections).
 	CodeRateLimited = 4029
 
 	// CloseGoingAway is the close code sent when the server shuts down.
@@ -50,4 +52,7 @@ const (
 	DetailMalformedFrame   = "malformed frame: expected a JSON object"
 	DetailBinaryFrame      = "binary frames are not supported: send JSON text frames"
 	DetailRequestIDTooLong = "request_id must be at most 64 characters"
+	// DetailTooManyConnections is the reason of the 4029 close of a
+	// connection over the per-user cap.
+	DetailTooManyConnections = "too many connections"
 )
