@@ -21,6 +21,7 @@ import (
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/internal/redistest"
+	presenceredis "github.com/rtchat/rtchat/presence/redis"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/uptrace/bun"
 )
@@ -64,7 +65,8 @@ func (n *restartable) start(ln net.Listener) {
 	}
 	b := redisbroker.New(n.newClient(), redisbroker.WithPrefix(n.prefix),
 		redisbroker.WithBackoff(5*time.Millisecond, 100*time.Millisecond), redisbroker.WithLogger(slog.New(slog.DiscardHandler)))
-	chat, err := rtchat.New(n.db, rtchat.WithHTTPAuth(bearerUser), rtchat.WithBroker(b), rtchat.WithNodeID(n.id),
+	p := presenceredis.New(n.newClient(), presenceredis.WithPrefix(n.prefix), presenceredis.WithLogger(slog.New(slog.DiscardHandler)))
+	chat, err := rtchat.New(n.db, rtchat.WithHTTPAuth(bearerUser), rtchat.WithBroker(b), rtchat.WithPresence(p), rtchat.WithNodeID(n.id),
 		rtchat.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		n.t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/internal/redistest"
+	presenceredis "github.com/rtchat/rtchat/presence/redis"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/uptrace/bun"
 )
@@ -97,7 +98,8 @@ func newTwoNodes(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 	prefix := redistest.Prefix(t)
 	node := func(i int) *harness {
 		b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
-		return newHarness(t, db, append(slices.Clone(opts), rtchat.WithBroker(b), rtchat.WithNodeID(fmt.Sprintf("node-%d", i)))...)
+		p := presenceredis.New(redistest.Client(t), presenceredis.WithPrefix(prefix))
+		return newHarness(t, db, append(slices.Clone(opts), rtchat.WithBroker(b), rtchat.WithPresence(p), rtchat.WithNodeID(fmt.Sprintf("node-%d", i)))...)
 	}
 	h := node(0)
 	h.peer = node(1)

@@ -34,3 +34,9 @@ func TestExample(t *testing.T) {
 func TestBrowser(t *testing.T) {
 	exampletest.Browser(t, build)
 }
+
+// TestTwoNodes runs two of this app on one Postgres and one Redis, as
+// README's "Running several nodes" does.
+func TestTwoNodes(t *testing.T) {
+	exampletest.TwoNodes(t, build)
+}

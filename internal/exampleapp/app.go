@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat"
 	"github.com/uptrace/bun"
 )
@@ -15,6 +16,7 @@ import (
 // framework: its database, users, tokens and HTTP handlers.
 type App struct {
 	db     *bun.DB
+	redis  *goredis.Client // nil without REDIS_URL
 	secret []byte
 	cfg    Config
 	log    *slog.Logger
@@ -39,24 +41,36 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &App{db: db, secret: secret, cfg: cfg, log: log}, nil
+	rdb, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log}, nil
 }
 
 // DB returns the app's database, which rtchat shares.
 func (a *App) DB() *bun.DB { return a.db }
 
-// Close closes the database. Close the Chat first: its connections may
-// still be writing.
-func (a *App) Close() error { return a.db.Close() }
+// Close closes the Redis client, if any, and the database. Close the Chat
+// first: its connections may still be writing.
+func (a *App) Close() error {
+	var err error
+	if a.redis != nil {
+		err = a.redis.Close()
+	}
+	return errors.Join(err, a.db.Close())
+}
 
-// NewChat builds the app's rtchat.Chat on its database, with its user lookup
-// and allowed origins plus opts (the framework's auth option), and migrates
+// NewChat builds the app's rtchat.Chat on its database, with its user lookup,
+// allowed origins and, with REDIS_URL, Redis broker and presence, plus opts (the framework's auth option), and migrates
 // rtchat's tables. The caller closes the Chat before the App.
 func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat, error) {
 	all := append([]rtchat.Option{
 		rtchat.WithUserLookup(a.LookupUsers),
 		rtchat.WithAllowedOrigins(a.cfg.AllowedOrigins...),
-	}, opts...)
+	}, a.clusterOptions()...)
+	all = append(all, opts...)
 	chat, err := rtchat.New(a.db, all...)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,15 @@ type Config struct {
 	// JWTSecret signs the session tokens (JWT_SECRET). When empty each
 	// process picks a random secret, so tokens do not survive a restart.
 	JWTSecret string
+	// RedisURL is a Redis URL (REDIS_URL), for example
+	// redis://127.0.0.1:6379/0. When set, the chat's broker and presence
+	// live in Redis, so several processes on one database serve one chat.
+	// When empty the chat runs on this process alone.
+	RedisURL string
+	// RedisPrefix prefixes the chat's Redis channel and keys
+	// (REDIS_PREFIX), so several chats can share one Redis. Default
+	// "rtchat".
+	RedisPrefix string
 	// AllowedOrigins are the browser origins allowed to open the WebSocket
 	// besides the page's own (ALLOWED_ORIGINS, comma-separated), passed to
 	// rtchat.WithAllowedOrigins.
@@ -39,13 +48,16 @@ type Config struct {
 }
 
 // ConfigFromEnv reads the Config from ADDR, DATABASE_URL, SQLITE_PATH,
-// JWT_SECRET and ALLOWED_ORIGINS, with the defaults documented on Config.
+// JWT_SECRET, REDIS_URL, REDIS_PREFIX and ALLOWED_ORIGINS, with the
+// defaults documented on Config.
 func ConfigFromEnv() Config {
 	cfg := Config{
 		Addr:        os.Getenv("ADDR"),
 		DatabaseURL: os.Getenv("DATABASE_URL"),
 		SQLitePath:  os.Getenv("SQLITE_PATH"),
 		JWTSecret:   os.Getenv("JWT_SECRET"),
+		RedisURL:    os.Getenv("REDIS_URL"),
+		RedisPrefix: os.Getenv("REDIS_PREFIX"),
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr

@@ -105,6 +105,13 @@ func Start(tb testing.TB, build Build, kind string) *Env {
 	default:
 		tb.Fatalf("exampletest: unknown database kind %q", kind)
 	}
+	return StartConfig(tb, build, cfg)
+}
+
+// StartConfig builds an app for cfg and serves it with httptest until the
+// end of the test.
+func StartConfig(tb testing.TB, build Build, cfg exampleapp.Config) *Env {
+	tb.Helper()
 	h, shutdown, err := build(testCtx(tb), cfg)
 	if err != nil {
 		tb.Fatalf("build the app: %v", err)
