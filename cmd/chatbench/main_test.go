@@ -70,6 +70,9 @@ func TestTinyRun(t *testing.T) {
 				if f.DB != kind {
 					t.Errorf("%s %q measured on %q", f.Scenario, f.Name, f.DB)
 				}
+				if f.Nodes != 0 || f.VsOneNode != nil {
+					t.Errorf("%s %q has a node count without -nodes", f.Scenario, f.Name)
+				}
 				got[f.Scenario+"/"+f.Name] = f
 			}
 			expected := float64(cfg.fanoutMessages * (cfg.fanoutMembers - 1))
