@@ -31,7 +31,7 @@ func runCatchup(ctx context.Context, b *bench, t *target) ([]figure, error) {
 		return nil, fmt.Errorf("filling the rooms: %w", err)
 	}
 	if t.local() {
-		if err := waitFor(ctx, time.Minute, "setup connections gone", func() bool { return t.chat.Stats().Conns == 0 }); err != nil {
+		if err := waitFor(ctx, time.Minute, "setup connections gone", func() bool { return t.conns() == 0 }); err != nil {
 			return nil, err
 		}
 		t.queries.start()
@@ -72,7 +72,7 @@ func runCatchup(ctx context.Context, b *bench, t *target) ([]figure, error) {
 		return nil, err
 	}
 	b.logf("catchup on %s: %d clients: all done in %.0f ms (p50 %.0f, p99 %.0f), %d statements",
-		t.kind, k, res.total, res.lat.P50, res.lat.P99, queries)
+		t.name, k, res.total, res.lat.P50, res.lat.P99, queries)
 	figs := res.figures(t.kind)
 	if t.local() {
 		figs = append(figs, figure{Scenario: "catchup", DB: t.kind, Name: figCatchQueries, Value: float64(queries) / float64(k)})

@@ -31,7 +31,11 @@ const (
 type clientsArgs struct {
 	URL   string `json:"url"`
 	First int64  `json:"first"` // user id of the first connection
-	N     int    `json:"n"`
+	// URLs and Base, with several nodes, spread the connections over
+	// them as the parent's dialer does (see dialer.spread).
+	URLs []string `json:"urls,omitempty"`
+	Base int64    `json:"base,omitempty"`
+	N    int      `json:"n"`
 	// Auth sends "Authorization: Bearer <user id>" (rtchat) and waits for
 	// each connection's first frame before opening more, so the idle
 	// scenario measures held connections rather than a connect storm
@@ -59,6 +63,7 @@ func clientsMain() int {
 		fmt.Printf("error: %v\n", err)
 		return 1
 	}
+	d.spread(a.URLs, a.Base)
 	users := make([]int64, a.N)
 	for i := range users {
 		users[i] = a.First + int64(i)

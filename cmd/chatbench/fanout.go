@@ -129,7 +129,7 @@ func runFanout(ctx context.Context, b *bench, t *target) ([]figure, error) {
 		b.fanoutFrame = r.frameSize
 	}
 	if r.senderClosed != 0 {
-		b.note("fanout on %s: the sender itself was closed with %d after %d send errors", t.kind, r.senderClosed, r.sendErrs)
+		b.note("fanout on %s: the sender itself was closed with %d after %d send errors", t.name, r.senderClosed, r.sendErrs)
 	}
 	return r.figures(t.kind), nil
 }

@@ -16,8 +16,8 @@ const (
 // (opened by a child process) and measures what they cost the server.
 func runIdle(ctx context.Context, b *bench, t *target) ([]figure, error) {
 	n := b.cfg.idleConns
-	count := func() int { return t.chat.Stats().Conns }
-	d, err := measureIdle(ctx, b, clientsArgs{URL: t.dialer.url, First: b.user(1), N: n, Auth: true}, count)
+	a := clientsArgs{URL: t.dialer.url, URLs: t.dialer.urls, Base: t.dialer.base, First: b.user(1), N: n, Auth: true}
+	d, err := measureIdle(ctx, b, a, t.conns)
 	if err != nil {
 		return nil, err
 	}

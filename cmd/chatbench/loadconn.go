@@ -55,7 +55,11 @@ type response struct {
 // connections (and the TIME_WAIT they leave) do not exhaust one address's
 // ephemeral ports.
 type dialer struct {
-	url   string
+	url string // the first node's
+	// urls, when there are several nodes, are every node's URL: load user
+	// base+n connects to urls[(n-1) % len(urls)].
+	urls  []string
+	base  int64
 	auth  authFunc // nil: no Authorization header (bare melody)
 	ws    websocket.Dialer
 	next  atomic.Uint32
@@ -87,6 +91,25 @@ func newDialer(wsURL string, auth authFunc) (*dialer, error) {
 	return d, nil
 }
 
+// spread has load users connect to the nodes at urls round-robin: load
+// user base+1 to the first, base+2 to the second, and so on.
+func (d *dialer) spread(urls []string, base int64) {
+	d.urls, d.base = urls, base
+}
+
+// urlFor returns the URL user connects to.
+func (d *dialer) urlFor(user int64) string {
+	n := int64(len(d.urls))
+	if n < 2 {
+		return d.url
+	}
+	i := (user - d.base - 1) % n
+	if i < 0 {
+		i += n
+	}
+	return d.urls[i]
+}
+
 func (d *dialer) netDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	var nd net.Dialer
 	if d.local {
@@ -106,7 +129,7 @@ func (d *dialer) dial(ctx context.Context, user int64, onFrame func([]byte, time
 		}
 		h.Set("Authorization", "Bearer "+tok)
 	}
-	ws, resp, err := d.ws.DialContext(ctx, d.url, h)
+	ws, resp, err := d.ws.DialContext(ctx, d.urlFor(user), h)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("chatbench: dial user %d: HTTP %d: %w", user, resp.StatusCode, err)

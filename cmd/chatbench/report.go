@@ -22,6 +22,11 @@ type figure struct {
 	// BaselineName says what the baseline is ("bare melody", "INSERT loop").
 	BaselineName string   `json:"baseline_name,omitempty"`
 	Ratio        *float64 `json:"ratio,omitempty"`
+	// Nodes is how many nodes served the figure, with -nodes (0 without).
+	Nodes int `json:"nodes,omitempty"`
+	// VsOneNode is the figure over the same figure at one node in the
+	// same run, for figures measured at more than one node.
+	VsOneNode *float64 `json:"vs_one_node,omitempty"`
 }
 
 // report is everything one run measured: the JSON output.
@@ -59,6 +64,34 @@ func num(v float64) string {
 	}
 }
 
+// db is the figure's database as printed, with its node count if it has
+// one.
+func (f figure) db() string {
+	if f.Nodes == 0 {
+		return f.DB
+	}
+	return f.DB + ", " + nodeCount(f.Nodes)
+}
+
+// vsOneNode is the ratio to one node as printed.
+func (f figure) vsOneNode() string {
+	if f.VsOneNode == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*f.VsOneNode, 'f', 2, 64) + "x"
+}
+
+// multiNode says whether any figure has a node count, which adds the
+// "vs 1 node" column to the tables.
+func (r *report) multiNode() bool {
+	for _, f := range r.Figures {
+		if f.Nodes != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // cells returns a figure's value, baseline and ratio as printed.
 func (f figure) cells() (value, base, ratio string) {
 	unit := ""
@@ -86,10 +119,19 @@ func (r *report) header() string {
 func (r *report) writeText(w io.Writer) {
 	fmt.Fprintln(w, r.header())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tfigure\tdb\trtchat\tbaseline\tratio")
+	multi := r.multiNode()
+	head := "scenario\tfigure\tdb\trtchat\tbaseline\tratio"
+	if multi {
+		head += "\tvs 1 node"
+	}
+	fmt.Fprintln(tw, head)
 	for _, f := range r.Figures {
 		v, b, ra := f.cells()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Scenario, f.Name, f.DB, v, b, ra)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s", f.Scenario, f.Name, f.db(), v, b, ra)
+		if multi {
+			fmt.Fprintf(tw, "\t%s", f.vsOneNode())
+		}
+		fmt.Fprintln(tw)
 	}
 	_ = tw.Flush()
 	for _, n := range r.Notes {
@@ -102,11 +144,21 @@ func (r *report) writeMarkdown(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "Measured %s on %s, %d cores, %d MB memory (%s, %s; load average %s at start); target %s; run took %s.\n\n",
 		r.Started.Format("2006-01-02"), m.CPU, m.Cores, m.MemoryMB, m.Go, m.OS, m.LoadAvg, r.Target, r.Duration)
-	fmt.Fprintln(w, "| scenario | figure | db | rtchat | baseline | ratio |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|")
+	multi := r.multiNode()
+	if multi {
+		fmt.Fprintln(w, "| scenario | figure | db | rtchat | baseline | ratio | vs 1 node |")
+		fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|")
+	} else {
+		fmt.Fprintln(w, "| scenario | figure | db | rtchat | baseline | ratio |")
+		fmt.Fprintln(w, "|---|---|---|---:|---:|---:|")
+	}
 	for _, f := range r.Figures {
 		v, b, ra := f.cells()
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", f.Scenario, f.Name, f.DB, v, b, ra)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |", f.Scenario, f.Name, f.db(), v, b, ra)
+		if multi {
+			fmt.Fprintf(w, " %s |", f.vsOneNode())
+		}
+		fmt.Fprintln(w)
 	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(w)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -46,7 +47,10 @@ type scenario struct {
 	// localOnly scenarios measure the server process itself, so they
 	// cannot run against -url.
 	localOnly bool
-	run       func(ctx context.Context, b *bench, t *target) ([]figure, error)
+	// standalone scenarios need no chat: they run once, with a nil
+	// target, whatever -dbs, -nodes and -url say.
+	standalone bool
+	run        func(ctx context.Context, b *bench, t *target) ([]figure, error)
 	// baseline, if set, measures the baseline once after the runs on every
 	// database, and returns its value for each figure name.
 	baseline func(ctx context.Context, b *bench) (name string, values map[string]float64, err error)
@@ -58,6 +62,7 @@ var scenarios = map[string]scenario{
 	"send":    {users: func(c *config) int { return 2 * c.sendSenders }, run: runSend},
 	"catchup": {users: func(c *config) int { return c.catchupClients }, run: runCatchup, baseline: catchupBaseline},
 	"storm":   {users: func(c *config) int { return c.stormMembers }, run: runStorm},
+	"redis":   {standalone: true, run: runRedis, baseline: redisBaseline},
 }
 
 // run runs the configured scenarios and returns the report, which holds
@@ -76,6 +81,12 @@ func run(ctx context.Context, cfg *config, progress io.Writer) (*report, error) 
 	}}
 	if cfg.url != "" {
 		b.rep.Target = cfg.url
+	}
+	if cfg.multiNode() {
+		b.rep.Config["nodes"] = cfg.nodes
+		b.rep.Config["redis"] = cfg.redisURL
+		b.rep.Target = fmt.Sprintf("in-process example chat at %s each (nodes in this one process on one database, Redis broker at %s; memory and goroutines are per process)",
+			joinCounts(cfg.nodes), cfg.redisURL)
 	}
 	if n, err := raiseFileLimit(); err != nil {
 		b.note("could not raise the open-files limit: %v", err)
@@ -102,7 +113,13 @@ func run(ctx context.Context, cfg *config, progress io.Writer) (*report, error) 
 func (b *bench) runScenario(ctx context.Context, name string, sc scenario) ([]figure, error) {
 	var figs []figure
 	var errs []error
-	if b.cfg.url != "" {
+	switch {
+	case sc.standalone:
+		b.logf("%s", name)
+		f, err := sc.run(ctx, b, nil)
+		figs = append(figs, f...)
+		errs = append(errs, err)
+	case b.cfg.url != "":
 		if sc.localOnly {
 			b.note("%s: skipped: it measures the server's own process, which -url does not reach", name)
 			return nil, nil
@@ -115,22 +132,15 @@ func (b *bench) runScenario(ctx context.Context, name string, sc scenario) ([]fi
 		f, err := sc.run(ctx, b, t)
 		figs = append(figs, f...)
 		errs = append(errs, err)
-	} else {
+	default:
 		for _, kind := range b.cfg.dbs {
-			b.logf("%s on %s", name, kind)
-			t, err := startLocal(ctx, b.cfg, kind, sc.users(b.cfg))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", kind, err))
-				continue
+			var runs [][]figure
+			for _, n := range b.cfg.nodes {
+				f, err := b.runLocal(ctx, name, sc, kind, n)
+				runs = append(runs, f)
+				errs = append(errs, err)
 			}
-			f, err := sc.run(ctx, b, t)
-			figs = append(figs, f...)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", kind, err))
-			}
-			if err := t.close(); err != nil {
-				errs = append(errs, fmt.Errorf("%s: close: %w", kind, err))
-			}
+			figs = append(figs, besideOneNode(runs)...)
 		}
 	}
 	if sc.baseline != nil && ctx.Err() == nil {
@@ -146,6 +156,79 @@ func (b *bench) runScenario(ctx context.Context, name string, sc scenario) ([]fi
 		}
 	}
 	return figs, errors.Join(errs...)
+}
+
+// runLocal runs sc on a fresh in-process target of kind at n nodes.
+func (b *bench) runLocal(ctx context.Context, name string, sc scenario, kind string, n int) ([]figure, error) {
+	label := kind
+	if b.cfg.multiNode() {
+		label += ", " + nodeCount(n)
+	}
+	b.logf("%s on %s", name, label)
+	t, err := startLocal(ctx, b.cfg, kind, sc.users(b.cfg), n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	figs, err := sc.run(ctx, b, t)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", t.name, err)
+	}
+	if b.cfg.multiNode() {
+		for i := range figs {
+			figs[i].Nodes = n
+		}
+	}
+	if cerr := t.close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("%s: close: %w", t.name, cerr))
+	}
+	return figs, err
+}
+
+// besideOneNode merges the figures of one scenario and database measured
+// at several node counts so that each figure's lines follow each other,
+// in the order of the first run, and gives every figure measured at more
+// than one node its ratio to the same figure at one node.
+func besideOneNode(runs [][]figure) []figure {
+	if len(runs) == 1 {
+		return runs[0]
+	}
+	var names []string
+	byName := map[string][]figure{}
+	for _, run := range runs {
+		for _, f := range run {
+			if _, ok := byName[f.Name]; !ok {
+				names = append(names, f.Name)
+			}
+			byName[f.Name] = append(byName[f.Name], f)
+		}
+	}
+	var out []figure
+	for _, name := range names {
+		fs := byName[name]
+		var one *figure
+		for i := range fs {
+			if fs[i].Nodes == 1 {
+				one = &fs[i]
+			}
+		}
+		for _, f := range fs {
+			if one != nil && f.Nodes > 1 && one.Value != 0 {
+				r := f.Value / one.Value
+				f.VsOneNode = &r
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// joinCounts prints node counts as "1 node and 2 nodes".
+func joinCounts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = nodeCount(n)
+	}
+	return strings.Join(parts, " and ")
 }
 
 // waitFor polls cond every 20 ms until it holds, ctx ends or max passes.

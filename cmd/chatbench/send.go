@@ -71,9 +71,9 @@ func runSend(ctx context.Context, b *bench, t *target) ([]figure, error) {
 	})
 	sum := summarize(lat)
 	rate := float64(sum.N) / elapsed.Seconds()
-	b.logf("send on %s: %d senders in %d rooms: %.0f stored sends/s, p50 %.1f ms, p99 %.1f ms, %d errors", t.kind, s, n, rate, sum.P50, sum.P99, errs)
+	b.logf("send on %s: %d senders in %d rooms: %.0f stored sends/s, p50 %.1f ms, p99 %.1f ms, %d errors", t.name, s, n, rate, sum.P50, sum.P99, errs)
 	if errs > 0 {
-		b.note("send on %s: %d sends failed", t.kind, errs)
+		b.note("send on %s: %d sends failed", t.name, errs)
 	}
 	figs := []figure{
 		{Scenario: "send", DB: t.kind, Name: figSendRate, Unit: "/s", Value: rate},
@@ -87,7 +87,7 @@ func runSend(ctx context.Context, b *bench, t *target) ([]figure, error) {
 	if err != nil {
 		return figs, fmt.Errorf("INSERT baseline: %w", err)
 	}
-	b.logf("send on %s: INSERT loop, %d workers: %.0f rows/s, p50 %.2f ms, p99 %.2f ms", t.kind, s, base.rate, base.lat.P50, base.lat.P99)
+	b.logf("send on %s: INSERT loop, %d workers: %.0f rows/s, p50 %.2f ms, p99 %.2f ms", t.name, s, base.rate, base.lat.P50, base.lat.P99)
 	name := fmt.Sprintf("INSERT loop, %d workers", s)
 	figs[0] = figs[0].withBaseline(name, base.rate)
 	figs[1] = figs[1].withBaseline(name, base.lat.P50)

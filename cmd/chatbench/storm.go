@@ -45,7 +45,7 @@ func runStorm(ctx context.Context, b *bench, t *target) ([]figure, error) {
 		return nil, err
 	}
 	if t.local() {
-		if err := waitFor(ctx, time.Minute, "creator gone", func() bool { return t.chat.Stats().Conns == 0 }); err != nil {
+		if err := waitFor(ctx, time.Minute, "creator gone", func() bool { return t.conns() == 0 }); err != nil {
 			return nil, err
 		}
 	}
@@ -95,7 +95,7 @@ func runStorm(ctx context.Context, b *bench, t *target) ([]figure, error) {
 	}
 	mean := float64(total) / float64(m)
 	b.logf("storm on %s: %d members over %v: %d presence frames (%.1f per member, max %d), %d closed with 4008",
-		t.kind, m, b.cfg.stormWindow, total, mean, most, closed)
+		t.name, m, b.cfg.stormWindow, total, mean, most, closed)
 	return []figure{
 		{Scenario: "storm", DB: t.kind, Name: figStormMean, Value: mean},
 		{Scenario: "storm", DB: t.kind, Name: figStormMax, Value: float64(most)},

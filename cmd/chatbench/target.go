@@ -23,14 +23,18 @@ import (
 )
 
 // target is the chat a scenario runs against: the example chat started
-// in-process on a fresh database, or a running server (-url), which has no
-// database, app or chat here.
+// in-process on a fresh database, on one node or several, or a running
+// server (-url), which has no database, app or chat here.
 type target struct {
-	kind    string // "sqlite", "postgres" or "remote"
-	dialer  *dialer
-	app     *exampleapp.App // nil for a remote target
-	chat    *rtchat.Chat    // nil for a remote target
-	queries *queryCounter   // nil for a remote target
+	kind string // "sqlite", "postgres" or "remote"
+	// name is kind, and with -nodes the node count ("postgres, 2 nodes"):
+	// what logs and notes call the target.
+	name    string
+	dialer  *dialer         // spreads load users over the nodes
+	app     *exampleapp.App // node 1's; nil for a remote target
+	chat    *rtchat.Chat    // node 1's; nil for a remote target
+	chats   []*rtchat.Chat  // every node's, node 1 first
+	queries *queryCounter   // every node's statements; nil for a remote target
 	closers []func() error  // run last first by close
 }
 
@@ -38,8 +42,17 @@ type target struct {
 // and memory can be measured.
 func (t *target) local() bool { return t.chat != nil }
 
-// db returns the in-process database.
+// db returns the in-process database (node 1's pool).
 func (t *target) db() *bun.DB { return t.app.DB() }
+
+// conns counts the connections every in-process node holds.
+func (t *target) conns() int {
+	n := 0
+	for _, c := range t.chats {
+		n += c.Stats().Conns
+	}
+	return n
+}
 
 // bearerUser is the in-process auth, as in the root package's tests:
 // "Authorization: Bearer <user id>".
@@ -67,9 +80,15 @@ func (t *target) ids(users []int64) ([]int64, error) {
 // startLocal starts the example chat on a fresh database of kind: SQLite
 // in a temporary directory, or Postgres in a schema of its own that close
 // drops. users is how many example users (ids 1..users) to create, so that
-// the example's user lookup finds them as it would real ones.
-func startLocal(ctx context.Context, cfg *config, kind string, users int) (t *target, err error) {
-	t = &target{kind: kind, queries: &queryCounter{}}
+// the example's user lookup finds them as it would real ones. With nodes
+// above 1 it starts that many chats on the database, each with its own
+// listener, node id and Redis broker (see startNodes), and the dialer
+// spreads load users over them.
+func startLocal(ctx context.Context, cfg *config, kind string, users, nodes int) (t *target, err error) {
+	t = &target{kind: kind, name: kind, queries: &queryCounter{}}
+	if cfg.multiNode() {
+		t.name = fmt.Sprintf("%s, %s", kind, nodeCount(nodes))
+	}
 	defer func() {
 		if err != nil {
 			t.close()
@@ -95,13 +114,38 @@ func startLocal(ctx context.Context, cfg *config, kind string, users int) (t *ta
 	default:
 		return t, fmt.Errorf("chatbench: unknown database %q (sqlite or postgres)", kind)
 	}
-	app, err := exampleapp.New(ctx, appCfg)
+	app, err := t.openApp(ctx, appCfg)
 	if err != nil {
 		return t, err
 	}
 	t.app = app
+	if err := createUsers(ctx, app.DB(), cfg.userBase, users); err != nil {
+		return t, err
+	}
+	if nodes > 1 {
+		return t, t.startNodes(ctx, cfg, appCfg, nodes)
+	}
+	chat, err := app.NewChat(ctx, rtchat.WithHTTPAuth(bearerUser))
+	if err != nil {
+		return t, err
+	}
+	addr, err := t.serveChat(chat)
+	if err != nil {
+		return t, err
+	}
+	t.dialer, err = newDialer("ws://"+addr+chat.Path(), idAuth)
+	return t, err
+}
+
+// openApp opens the example app on the database of appCfg, with its pool
+// set up for the benchmark and its statements counted, and closes it last.
+func (t *target) openApp(ctx context.Context, appCfg exampleapp.Config) (*exampleapp.App, error) {
+	app, err := exampleapp.New(ctx, appCfg)
+	if err != nil {
+		return nil, err
+	}
 	t.closers = append(t.closers, app.Close)
-	if kind == "postgres" {
+	if t.kind == "postgres" {
 		// database/sql keeps 2 idle connections by default: under
 		// concurrency the other 18 of the pool's 20 would be closed and
 		// reopened all the time, and the benchmark would measure that.
@@ -109,14 +153,16 @@ func startLocal(ctx context.Context, cfg *config, kind string, users int) (t *ta
 		sqldb.SetMaxIdleConns(sqldb.Stats().MaxOpenConnections)
 	}
 	app.DB().AddQueryHook(t.queries)
-	if err := createUsers(ctx, app.DB(), cfg.userBase, users); err != nil {
-		return t, err
+	return app, nil
+}
+
+// serveChat adds chat to the target's nodes, serves it on a loopback port
+// and returns the address; close stops serving, then closes the chat.
+func (t *target) serveChat(chat *rtchat.Chat) (string, error) {
+	if t.chat == nil {
+		t.chat = chat
 	}
-	chat, err := app.NewChat(ctx, rtchat.WithHTTPAuth(bearerUser))
-	if err != nil {
-		return t, err
-	}
-	t.chat = chat
+	t.chats = append(t.chats, chat)
 	t.closers = append(t.closers, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -126,11 +172,10 @@ func startLocal(ctx context.Context, cfg *config, kind string, users int) (t *ta
 	mux.Handle(chat.Path(), chat)
 	addr, stop, err := serve(mux)
 	if err != nil {
-		return t, err
+		return "", err
 	}
 	t.closers = append(t.closers, stop)
-	t.dialer, err = newDialer("ws://"+addr+chat.Path(), idAuth)
-	return t, err
+	return addr, nil
 }
 
 // startRemote targets a running server at wsURL.
@@ -143,7 +188,7 @@ func startRemote(cfg *config) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &target{kind: "remote", dialer: d}, nil
+	return &target{kind: "remote", name: "remote", dialer: d}, nil
 }
 
 // close stops the server, the chat and the app, and removes the database.
