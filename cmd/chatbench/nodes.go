@@ -11,6 +11,7 @@ import (
 	"github.com/rtchat/rtchat"
 	redisbroker "github.com/rtchat/rtchat/broker/redis"
 	"github.com/rtchat/rtchat/internal/exampleapp"
+	presenceredis "github.com/rtchat/rtchat/presence/redis"
 )
 
 // The two-node mode (-nodes 1,2) runs a scenario once per node count on a
@@ -87,7 +88,7 @@ func (t *target) startNodes(ctx context.Context, cfg *config, appCfg exampleapp.
 			rtchat.WithHTTPAuth(bearerUser),
 			rtchat.WithNodeID(fmt.Sprintf("chatbench-node-%d", i+1)),
 			rtchat.WithBroker(redisbroker.New(client, redisbroker.WithPrefix(prefix))),
-			// PRESENCE: add rtchat.WithPresence(<presence/redis manager on client, prefix>) here once it exists; until then presence is per node.
+			rtchat.WithPresence(presenceredis.New(client, presenceredis.WithPrefix(prefix))),
 		}
 		chat, err := app.NewChat(ctx, opts...)
 		if err != nil {
