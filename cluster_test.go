@@ -276,8 +276,11 @@ func TestClusterAnswersRequesterAfterFill(t *testing.T) {
 		}
 		answer := make(chan result, 1)
 		ctx := testCtx(t)
+		data := map[string]any{"room_id": room.ID, "content": "held", "client_msg_id": "held-1"}
 		go func() {
-			f, err := sender.c.SendMessage(ctx, room.ID, "held")
+			// The protocol's answer, as client.SendMessage sees it
+			// before asking again.
+			f, err := sender.c.Request(ctx, protocol.EventMessageSend, data)
 			answer <- result{f, err}
 		}()
 		next(t, other.c, protocol.DispatchMessage) // seq 1 is stored and on node 0
@@ -303,6 +306,12 @@ func TestClusterAnswersRequesterAfterFill(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("the sender's request was never answered")
 		}
+		// Asked again with the same client_msg_id, the send answers with
+		// the stored message, to the sender only.
+		if m := decode[wireMessage](t, request(t, sender.c, protocol.EventMessageSend, data)); m.Seq != 1 || m.Content != "held" {
+			t.Fatalf("the repeated send answered seq %d %q, want seq 1 held", m.Seq, m.Content)
+		}
+		sender.c.Drain(protocol.DispatchMessage) // the answer's copy in the inbox
 		cl.quiet(t)
 		for _, m := range ms[2:] {
 			barrier(t, m.c)

@@ -70,20 +70,28 @@ func newHarness(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 	return &harness{chat: chat, srv: srv, db: db, url: "ws" + strings.TrimPrefix(srv.URL, "http") + chat.Path()}
 }
 
-// eachDB runs fn on a fresh harness per database kind, and then on two
-// nodes sharing one Postgres database through one Redis, with the users of
-// the test on different nodes (see newTwoNodes).
+// eachDB runs fn on a fresh harness per database kind and on two nodes
+// sharing one Postgres database through one Redis, with the users of the
+// test on different nodes (see newTwoNodes). The three run in parallel:
+// each owns its database (and Redis prefix).
 func eachDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
 	t.Helper()
-	eachNodeDB(t, fn, opts...)
+	for _, kind := range dbtest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newHarness(t, dbtest.Open(t, kind), opts...))
+		})
+	}
 	t.Run("two-nodes", func(t *testing.T) {
+		t.Parallel()
 		redistest.URL(t)
 		fn(t, newTwoNodes(t, dbtest.Open(t, "postgres"), opts...))
 	})
 }
 
-// eachNodeDB runs fn on a fresh one-node harness per database kind: for
-// the tests of one node's own state (its index, its sessions, its close).
+// eachNodeDB runs fn on a fresh one-node harness per database kind, one
+// after the other: for the tests of one node's own state (its index, its
+// sessions, its close).
 func eachNodeDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
 	t.Helper()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) { fn(t, newHarness(t, db, opts...)) })
