@@ -240,3 +240,36 @@ func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
 		}
 	}
 }
+
+// TestLateJoinDoesNotBringBackAMemberWhoLeft: node 0 adds a member while
+// its link to Redis is cut, so the join waits in its backlog; meanwhile the
+// member leaves through node 1. When the backlog arrives, the join is older
+// than the leave: node 1 reads the membership from the database and does
+// not put the member's connection back into the room.
+func TestLateJoinDoesNotBringBackAMemberWhoLeft(t *testing.T) {
+	redistest.URL(t)
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		prefix := redistest.Prefix(t)
+		n0, proxy := cutNode(t, db, prefix, "late-0")
+		n1 := redisNode(t, db, prefix, "late-1")
+		admin := n0.dial(t, 1)
+		member, leaver := n1.dial(t, 2), n1.dial(t, 3)
+		room := createRoom(t, admin, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2}})
+		next(t, member, protocol.DispatchRoomCreate)
+
+		proxy.Cut()
+		act(t, admin, protocol.EventRoomAddMembers, roomData(room.ID, "members", []int64{3}))
+		request(t, leaver, protocol.EventRoomLeave, roomData(room.ID))
+		proxy.Restore()
+		// Sent after the backlog: once the member has it, node 1 has
+		// handled the late join.
+		send(t, admin, room.ID, "after the leave")
+		if m := decode[wireMessage](t, next(t, member, protocol.DispatchMessage)); m.Content != "after the leave" {
+			t.Fatalf("member got %q", m.Content)
+		}
+		barrier(t, leaver)
+		if n := leaver.Pending(protocol.DispatchMessage); n != 0 {
+			t.Fatalf("the member who left got %d messages of the room", n)
+		}
+	})
+}

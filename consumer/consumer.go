@@ -78,11 +78,12 @@ type Consumer struct {
 	mu       sync.Mutex // guards sweeping, resyncs, calls of stop and wg.Add from ServeHTTP and resync, so nothing starts once Close has begun
 	sweeping bool       // the sweeper has been started
 
-	userLocks userLocks
-	resyncs   resyncState // guarded by mu
-	presence  presenceBatch
-	shutdown  shutdown
-	order     *orderer
+	userLocks   userLocks
+	memberLocks memberLocks
+	resyncs     resyncState // guarded by mu
+	presence    presenceBatch
+	shutdown    shutdown
+	order       *orderer
 }
 
 const connKey = "rtchat.conn"
@@ -413,10 +414,8 @@ func (cs *Consumer) deliver(m broker.Message) {
 		if echo != nil {
 			echo.write(m.EchoFrame)
 		}
-	case broker.KindJoin:
-		cs.join(m)
-	case broker.KindLeave:
-		cs.hub.leave(m.Room, m.Users)
+	case broker.KindJoin, broker.KindLeave:
+		cs.membership(m)
 	case broker.KindResync:
 		cs.resync()
 	}

@@ -163,18 +163,12 @@ func (cs *Consumer) addRooms(c *Conn, rooms []model.RoomSeq) {
 	}
 }
 
-// join adds the local connections of a join's users to the room's fan-out,
-// starting the room's order state at the join's seq when it has none.
-func (cs *Consumer) join(m broker.Message) {
-	local := false
-	for _, u := range m.Users {
-		cs.hub.eachOfUser(u, func(*Conn) { local = true })
-	}
-	var st *roomOrder
-	if local {
-		st = cs.order.pin(m.Room, m.Seq)
-	}
-	cs.hub.join(m.Room, m.Users)
+// join adds the local connections of users, members of the room, to its
+// fan-out, starting the room's order state at seq (the room's last_seq as
+// the join committed it) when it has none.
+func (cs *Consumer) join(roomID string, users []int64, seq int64) {
+	st := cs.order.pin(roomID, seq)
+	cs.hub.join(roomID, users)
 	cs.order.unpin(st)
 }
 
