@@ -205,12 +205,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 	const users, perUser, rooms = 10, 100, 2
 	db := dbtest.Open(t, "postgres")
 	prefix := redistest.Prefix(t)
-	redisProxy := redistest.NewProxy(t, redistest.Client(t).Options().Addr)
-	viaProxy := func() *goredis.Client {
-		return redistest.Client(t, func(o *goredis.Options) {
-			o.Addr, o.MaxRetries, o.DialTimeout = redisProxy.Addr(), -1, time.Second
-		})
-	}
+	redisProxy, viaProxy := redistest.Cuttable(t)
 	direct := func() *goredis.Client { return redistest.Client(t) }
 	n0 := startRestartable(t, db, "fault-0", prefix, viaProxy)
 	n1 := startRestartable(t, db, "fault-1", prefix, direct)

@@ -30,35 +30,17 @@ const clusterTTL = time.Second
 // quietLog swallows the errors a node cut off from Redis logs.
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// redisVia returns a client of the test Redis, through proxy when it is
-// not nil, failing fast there so a cut shows at once.
-func redisVia(t *testing.T, proxy *redistest.Proxy) *goredis.Client {
-	t.Helper()
-	if proxy == nil {
-		return redistest.Client(t)
-	}
-	return redistest.Client(t, func(o *goredis.Options) {
-		o.Addr = proxy.Addr()
-		o.MaxRetries = -1
-		o.DialTimeout = 200 * time.Millisecond
-		o.ReadTimeout = 200 * time.Millisecond
-		o.WriteTimeout = 200 * time.Millisecond
-	})
-}
-
-// redisAddr is the host:port of the test Redis, for a proxy to reach.
-func redisAddr(t *testing.T) string {
-	t.Helper()
-	return redistest.Client(t).Options().Addr
-}
-
 // newPresenceNode starts a node named id with the Redis broker and
-// presence on Redis under prefix, reaching Redis through proxy when it is
-// not nil.
-func newPresenceNode(t *testing.T, db *bun.DB, prefix, id string, proxy *redistest.Proxy, opts ...rtchat.Option) *harness {
+// presence on Redis under prefix, on a client from dial (a
+// redistest.Cuttable one) or, when dial is nil, a direct one. Its broker
+// subscribes again within 100 ms of a cut's end.
+func newPresenceNode(t *testing.T, db *bun.DB, prefix, id string, dial func() *goredis.Client, opts ...rtchat.Option) *harness {
 	t.Helper()
-	c := redisVia(t, proxy)
-	b := redisbroker.New(c, redisbroker.WithPrefix(prefix), redisbroker.WithLogger(quietLog))
+	if dial == nil {
+		dial = func() *goredis.Client { return redistest.Client(t) }
+	}
+	c := dial()
+	b := redisbroker.New(c, redisbroker.WithPrefix(prefix), redisbroker.WithLogger(quietLog), redisbroker.WithBackoff(5*time.Millisecond, 100*time.Millisecond))
 	p := presenceredis.New(c, presenceredis.WithPrefix(prefix), presenceredis.WithTTL(clusterTTL), presenceredis.WithLogger(quietLog))
 	return newHarness(t, db, append([]rtchat.Option{rtchat.WithBroker(b), rtchat.WithPresence(p), rtchat.WithNodeID(id)}, opts...)...)
 }
@@ -92,8 +74,8 @@ func TestPresenceClusterKilledNodeUsersGoOffline(t *testing.T) {
 	redistest.URL(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		prefix := redistest.Prefix(t)
-		proxy := redistest.NewProxy(t, redisAddr(t))
-		n1 := newPresenceNode(t, db, prefix, "pnode-1", proxy, rtchat.WithLogger(quietLog))
+		proxy, dial := redistest.Cuttable(t)
+		n1 := newPresenceNode(t, db, prefix, "pnode-1", dial, rtchat.WithLogger(quietLog))
 		n2 := newPresenceNode(t, db, prefix, "pnode-2", nil)
 		a := n1.dial(t, 1)
 		b := n2.dial(t, 2)
@@ -140,8 +122,8 @@ func TestPresenceClusterReaperClosesDeadNodeSessions(t *testing.T) {
 
 		// The dead node: presence on Redis through a proxy, and A's open
 		// session row under its id.
-		proxy := redistest.NewProxy(t, redisAddr(t))
-		ghost := presenceredis.New(redisVia(t, proxy), presenceredis.WithPrefix(prefix), presenceredis.WithTTL(clusterTTL), presenceredis.WithLogger(quietLog))
+		proxy, dial := redistest.Cuttable(t)
+		ghost := presenceredis.New(dial(), presenceredis.WithPrefix(prefix), presenceredis.WithTTL(clusterTTL), presenceredis.WithLogger(quietLog))
 		if err := ghost.Start("ghost", func(presence.Change) {}); err != nil {
 			t.Fatal(err)
 		}
@@ -275,8 +257,8 @@ func TestPresenceClusterReapedNodeAnnouncesItsUsersAgain(t *testing.T) {
 	redistest.URL(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		prefix := redistest.Prefix(t)
-		proxy := redistest.NewProxy(t, redisAddr(t))
-		n1 := newPresenceNode(t, db, prefix, "pnode-1", proxy, rtchat.WithLogger(quietLog))
+		proxy, dial := redistest.Cuttable(t)
+		n1 := newPresenceNode(t, db, prefix, "pnode-1", dial, rtchat.WithLogger(quietLog))
 		n2 := newPresenceNode(t, db, prefix, "pnode-2", nil)
 		a := n1.dial(t, 1)
 		b := n2.dial(t, 2)

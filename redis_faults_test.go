@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -13,37 +12,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	goredis "github.com/redis/go-redis/v9"
 	"github.com/rtchat/rtchat"
-	redisbroker "github.com/rtchat/rtchat/broker/redis"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/internal/redistest"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/uptrace/bun"
 )
-
-// cutNode starts a node whose Redis client goes through a proxy the test
-// controls, failing fast, and reconnecting within milliseconds.
-func cutNode(t *testing.T, db *bun.DB, prefix, id string, opts ...rtchat.Option) (*harness, *redistest.Proxy) {
-	t.Helper()
-	proxy := redistest.NewProxy(t, redistest.Client(t).Options().Addr)
-	c := redistest.Client(t, func(o *goredis.Options) {
-		o.Addr = proxy.Addr()
-		o.MaxRetries = -1
-		o.DialTimeout = time.Second
-	})
-	b := redisbroker.New(c, redisbroker.WithPrefix(prefix), redisbroker.WithBackoff(5*time.Millisecond, 50*time.Millisecond),
-		redisbroker.WithLogger(slog.New(slog.DiscardHandler)))
-	return newHarness(t, db, append([]rtchat.Option{rtchat.WithBroker(b), rtchat.WithNodeID(id)}, opts...)...), proxy
-}
-
-// redisNode starts a node with a direct Redis broker.
-func redisNode(t *testing.T, db *bun.DB, prefix, id string, opts ...rtchat.Option) *harness {
-	t.Helper()
-	b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
-	return newHarness(t, db, append([]rtchat.Option{rtchat.WithBroker(b), rtchat.WithNodeID(id)}, opts...)...)
-}
 
 // closedWith waits for c's connection to end and checks its close code.
 func closedWith(t *testing.T, name string, c *client.Client, code int) {
@@ -69,8 +44,9 @@ func TestRedisCutNodeCatchesUpFromTheDatabase(t *testing.T) {
 	redistest.URL(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		prefix := redistest.Prefix(t)
-		n0, proxy := cutNode(t, db, prefix, "cut-0")
-		n1 := redisNode(t, db, prefix, "cut-1")
+		proxy, dial := redistest.Cuttable(t)
+		n0 := newPresenceNode(t, db, prefix, "cut-0", dial, rtchat.WithLogger(quietLog))
+		n1 := newPresenceNode(t, db, prefix, "cut-1", nil)
 		a, removed, added := n0.dial(t, 1), n0.dial(t, 3), n0.dial(t, 4)
 		b := n1.dial(t, 2)
 		room := createRoom(t, b, map[string]any{"type": protocol.RoomGroup, "name": "shared", "participants": []int64{1, 3}})
@@ -144,8 +120,8 @@ func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
 	t.Parallel() // most of it is waiting for the slow reader
 	db := dbtest.Open(t, "postgres")
 	prefix := redistest.Prefix(t)
-	n0 := redisNode(t, db, prefix, "slow-0", rtchat.WithMaxContentLength(30_000))
-	n1 := redisNode(t, db, prefix, "slow-1", rtchat.WithMaxContentLength(30_000), rtchat.WithSendBuffer(4), rtchat.WithWriteTimeout(30*time.Second))
+	n0 := newPresenceNode(t, db, prefix, "slow-0", nil, rtchat.WithMaxContentLength(30_000))
+	n1 := newPresenceNode(t, db, prefix, "slow-1", nil, rtchat.WithMaxContentLength(30_000), rtchat.WithSendBuffer(4), rtchat.WithWriteTimeout(30*time.Second))
 	a := n0.dial(t, 1)
 	b := n1.dial(t, 2)
 	room := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2, 3}})
@@ -250,8 +226,9 @@ func TestLateJoinDoesNotBringBackAMemberWhoLeft(t *testing.T) {
 	redistest.URL(t)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		prefix := redistest.Prefix(t)
-		n0, proxy := cutNode(t, db, prefix, "late-0")
-		n1 := redisNode(t, db, prefix, "late-1")
+		proxy, dial := redistest.Cuttable(t)
+		n0 := newPresenceNode(t, db, prefix, "late-0", dial, rtchat.WithLogger(quietLog))
+		n1 := newPresenceNode(t, db, prefix, "late-1", nil)
 		admin := n0.dial(t, 1)
 		member, leaver := n1.dial(t, 2), n1.dial(t, 3)
 		room := createRoom(t, admin, map[string]any{"type": protocol.RoomGroup, "name": "g", "participants": []int64{2}})

@@ -16,18 +16,11 @@ import (
 )
 
 // viaProxy returns a client of the test Redis that connects through a
-// proxy the test controls, failing fast (no retries) so that the test
-// sees each failure.
+// proxy the test controls, failing fast.
 func viaProxy(t *testing.T) (*goredis.Client, *redistest.Proxy) {
 	t.Helper()
-	direct := redistest.Client(t)
-	proxy := redistest.NewProxy(t, direct.Options().Addr)
-	c := redistest.Client(t, func(o *goredis.Options) {
-		o.Addr = proxy.Addr()
-		o.MaxRetries = -1
-		o.DialTimeout = time.Second
-	})
-	return c, proxy
+	proxy, dial := redistest.Cuttable(t)
+	return dial(), proxy
 }
 
 // publishUntilReceived publishes message seq from pub until rec holds it:

@@ -61,3 +61,20 @@ func Prefix(tb testing.TB) string {
 	tb.Helper()
 	return "rtchat-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 }
+
+// Cuttable returns a proxy to the test Redis that the test controls, and
+// a function making clients that connect through it and fail fast (no
+// retries, 200 ms timeouts), so that a cut shows at once.
+func Cuttable(tb testing.TB) (*Proxy, func() *goredis.Client) {
+	tb.Helper()
+	proxy := NewProxy(tb, Client(tb).Options().Addr)
+	return proxy, func() *goredis.Client {
+		return Client(tb, func(o *goredis.Options) {
+			o.Addr = proxy.Addr()
+			o.MaxRetries = -1
+			o.DialTimeout = 200 * time.Millisecond
+			o.ReadTimeout = 200 * time.Millisecond
+			o.WriteTimeout = 200 * time.Millisecond
+		})
+	}
+}

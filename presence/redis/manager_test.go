@@ -83,16 +83,8 @@ func startNode(t *testing.T, client *goredis.Client, prefix, id string) *node {
 // proxy the test controls, failing fast (no retries).
 func viaProxy(t *testing.T) (*goredis.Client, *redistest.Proxy) {
 	t.Helper()
-	direct := redistest.Client(t)
-	proxy := redistest.NewProxy(t, direct.Options().Addr)
-	c := redistest.Client(t, func(o *goredis.Options) {
-		o.Addr = proxy.Addr()
-		o.MaxRetries = -1
-		o.DialTimeout = 200 * time.Millisecond
-		o.ReadTimeout = 200 * time.Millisecond
-		o.WriteTimeout = 200 * time.Millisecond
-	})
-	return c, proxy
+	proxy, dial := redistest.Cuttable(t)
+	return dial(), proxy
 }
 
 func ctxOf(t *testing.T) context.Context {
