@@ -17,6 +17,7 @@ import (
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/eventmap"
 	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/internal/stripe"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/protocol"
@@ -79,8 +80,8 @@ type Consumer struct {
 	sweeping bool       // the sweeper has been started
 
 	userLocks   userLocks
-	memberLocks memberLocks
-	resyncs     resyncState // guarded by mu
+	memberLocks stripe.Locks // see membership.go
+	resyncs     resyncState  // guarded by mu
 	presence    presenceBatch
 	shutdown    shutdown
 	order       *orderer

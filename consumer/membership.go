@@ -1,9 +1,6 @@
 package consumer
 
 import (
-	"hash/maphash"
-	"sync"
-
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/protocol"
 )
@@ -26,24 +23,12 @@ import (
 // change is published after it committed, so the last one to arrive is
 // read after the last one committed, and every node ends with the
 // database's answer. The read and
-// its application hold the room's stripe of memberLocks, so two changes of
+// its application hold the room's stripe of Consumer.memberLocks, so two changes of
 // one room on this node apply in the order of their reads. Users without a
 // connection here cost nothing.
 //
 // If the read fails, the connections concerned leave the room and are
 // closed with 4008: their clients reconnect and read their rooms afresh.
-
-// memberLocks is a fixed array of mutexes striped by room id.
-type memberLocks struct {
-	once  sync.Once
-	seed  maphash.Seed
-	locks [64]sync.Mutex
-}
-
-func (l *memberLocks) get(roomID string) *sync.Mutex {
-	l.once.Do(func() { l.seed = maphash.MakeSeed() })
-	return &l.locks[maphash.String(l.seed, roomID)%uint64(len(l.locks))]
-}
 
 // membership applies a join or leave to this node's connections.
 func (cs *Consumer) membership(m broker.Message) {
@@ -58,7 +43,7 @@ func (cs *Consumer) membership(m broker.Message) {
 	if len(local) == 0 {
 		return
 	}
-	mu := cs.memberLocks.get(m.Room)
+	mu := cs.memberLocks.Get(m.Room)
 	mu.Lock()
 	defer mu.Unlock()
 	if m.Kind == broker.KindLeave {

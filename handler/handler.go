@@ -3,11 +3,10 @@ package handler
 import (
 	"context"
 	"encoding/json"
-	"hash/maphash"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/rtchat/rtchat/internal/stripe"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/presence"
 	"github.com/rtchat/rtchat/serializer"
@@ -91,7 +90,7 @@ type Env struct {
 	Settings    Settings
 	Log         *slog.Logger
 
-	locks  roomLocks
+	locks  stripe.Locks
 	typing typingThrottle
 }
 
@@ -108,20 +107,7 @@ func (e *Env) Serialize(ctx context.Context, name string, v any, userIDs []int64
 // assignment of a seq to the publish, so the room's events leave in seq
 // order. It returns the unlock function.
 func (e *Env) LockRoom(roomID string) func() {
-	mu := e.locks.get(roomID)
+	mu := e.locks.Get(roomID)
 	mu.Lock()
 	return mu.Unlock
-}
-
-// roomLocks is a fixed array of mutexes striped by room id: rooms that share
-// a stripe wait for each other briefly, and memory does not grow with rooms.
-type roomLocks struct {
-	once  sync.Once
-	seed  maphash.Seed
-	locks [256]sync.Mutex
-}
-
-func (l *roomLocks) get(roomID string) *sync.Mutex {
-	l.once.Do(func() { l.seed = maphash.MakeSeed() })
-	return &l.locks[maphash.String(l.seed, roomID)%uint64(len(l.locks))]
 }

@@ -47,8 +47,12 @@ func (m *Manager) Start(nodeID string, onChange func(presence.Change)) error {
 	m.markDirty()
 	m.beat(ctx, r)
 	r.loops.Add(2)
-	go m.heartbeat(ctx, r)
-	go m.reaper(ctx, r)
+	// The heartbeat keeps the node alive after the first resync: a refresh
+	// every TTL/3, or a resync when the node was reaped, its liveness
+	// lapsed or a write failed. The reaper reaps, every TTL/2, the nodes
+	// whose liveness lapsed.
+	go m.every(ctx, r, m.cfg.refreshEvery(), m.beat)
+	go m.every(ctx, r, m.cfg.reapEvery(), m.reap)
 	go r.notify()
 	return nil
 }
@@ -90,12 +94,10 @@ func (m *Manager) Stop(ctx context.Context) error {
 	return nil
 }
 
-// heartbeat keeps the node alive after Start's first resync: a refresh
-// every TTL/3, or a resync when the node was reaped, its liveness lapsed
-// or a write failed.
-func (m *Manager) heartbeat(ctx context.Context, r *run) {
+// every runs fn every d until ctx ends.
+func (m *Manager) every(ctx context.Context, r *run, d time.Duration, fn func(context.Context, *run)) {
 	defer r.loops.Done()
-	t := time.NewTicker(m.cfg.refreshEvery())
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -103,7 +105,7 @@ func (m *Manager) heartbeat(ctx context.Context, r *run) {
 			return
 		case <-t.C:
 		}
-		m.beat(ctx, r)
+		fn(ctx, r)
 	}
 }
 
@@ -157,21 +159,6 @@ func (m *Manager) resync(ctx context.Context, r *run) error {
 		r.push(presence.Change{Node: r.node, Online: on, Offline: off})
 	}
 	return nil
-}
-
-// reaper reaps, every TTL/2, the nodes whose liveness lapsed.
-func (m *Manager) reaper(ctx context.Context, r *run) {
-	defer r.loops.Done()
-	t := time.NewTicker(m.cfg.reapEvery())
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		m.reap(ctx, r)
-	}
 }
 
 // reap runs one reaping and queues a Change per reaped node.
