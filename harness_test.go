@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/rtchat/rtchat"
+	"github.com/rtchat/rtchat/broker"
 	redisbroker "github.com/rtchat/rtchat/broker/redis"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
@@ -33,6 +35,7 @@ type harness struct {
 	url  string
 
 	peer   *harness      // node 1 of a two-node harness; nil on one node
+	broker *syncBroker   // a two-node harness node's broker
 	mu     sync.Mutex    // guards placed
 	placed map[int64]int // user -> the node (0 or 1) dial puts it on
 }
@@ -105,13 +108,79 @@ func newTwoNodes(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 	t.Helper()
 	prefix := redistest.Prefix(t)
 	node := func(i int) *harness {
-		b := redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))
+		b := &syncBroker{Broker: redisbroker.New(redistest.Client(t), redisbroker.WithPrefix(prefix))}
 		p := presenceredis.New(redistest.Client(t), presenceredis.WithPrefix(prefix))
-		return newHarness(t, db, append(slices.Clone(opts), rtchat.WithBroker(b), rtchat.WithPresence(p), rtchat.WithNodeID(fmt.Sprintf("node-%d", i)))...)
+		h := newHarness(t, db, append(slices.Clone(opts), rtchat.WithBroker(b), rtchat.WithPresence(p), rtchat.WithNodeID(fmt.Sprintf("node-%d", i)))...)
+		h.broker = b
+		return h
 	}
 	h := node(0)
 	h.peer = node(1)
 	return h
+}
+
+// twoNodeClients maps the clients dialled through a two-node harness to
+// it, for barrier.
+var twoNodeClients sync.Map
+
+// syncBroker is a node's broker with a way for a test to wait until the
+// node has handled everything published before a point: a marker message,
+// published through the broker, that the node's handler does not see.
+// Redis hands every node the messages of its one channel in one order, and
+// each node's handler takes them one at a time, so a node that has seen
+// the marker has handled everything published before it.
+type syncBroker struct {
+	broker.Broker
+	mu      sync.Mutex
+	waiting map[string]chan struct{} // marker -> closed when seen
+}
+
+// markerUser marks a KindUser message as a sync marker.
+const markerUser = -1
+
+func (b *syncBroker) Subscribe(ctx context.Context, h broker.Handler) error {
+	return b.Broker.Subscribe(ctx, func(m broker.Message) {
+		if m.Kind == broker.KindUser && len(m.Users) == 1 && m.Users[0] == markerUser {
+			b.mu.Lock()
+			if ch, ok := b.waiting[string(m.Frame)]; ok {
+				close(ch)
+				delete(b.waiting, string(m.Frame))
+			}
+			b.mu.Unlock()
+			return
+		}
+		h(m)
+	})
+}
+
+// expect returns a channel closed when the node sees marker.
+func (b *syncBroker) expect(marker string) <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.waiting == nil {
+		b.waiting = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	b.waiting[marker] = ch
+	return ch
+}
+
+// sync waits until both nodes of a two-node harness have handled
+// everything published before it.
+func (h *harness) sync(t testing.TB) {
+	t.Helper()
+	marker := uuid.NewString()
+	seen := []<-chan struct{}{h.broker.expect(marker), h.peer.broker.expect(marker)}
+	if err := h.broker.Publish(testCtx(t), broker.Message{Kind: broker.KindUser, Users: []int64{markerUser}, Frame: []byte(marker)}); err != nil {
+		t.Fatalf("publish a sync marker: %v", err)
+	}
+	for i, ch := range seen {
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("node %d did not see the sync marker", i)
+		}
+	}
 }
 
 // node returns the node dial puts user on.
@@ -151,6 +220,10 @@ func (h *harness) dial(t testing.TB, user int64, opts ...client.Option) *client.
 		t.Fatalf("dial user %d: %v", user, err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	if h.peer != nil {
+		twoNodeClients.Store(c, h)
+		t.Cleanup(func() { twoNodeClients.Delete(c) })
+	}
 	if _, err := c.Next(ctx, protocol.DispatchNotifications); err != nil {
 		t.Fatalf("user %d: no chat.notifications on connect: %v", user, err)
 	}
@@ -188,8 +261,15 @@ func wantCode(t testing.TB, pe *protocol.Error, code int) {
 
 // barrier makes a round trip so that every frame the server sent to c
 // before it has arrived.
+//
+// On two nodes, it first waits until both nodes have handled everything
+// published before it (see syncBroker), so that a frame on its way
+// through Redis has reached c's node too.
 func barrier(t testing.TB, c *client.Client) {
 	t.Helper()
+	if root, ok := twoNodeClients.Load(c); ok {
+		root.(*harness).sync(t)
+	}
 	request(t, c, protocol.EventSessionHeartbeat, nil)
 	c.Drain(protocol.DispatchHeartbeat)
 }
