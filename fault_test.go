@@ -275,8 +275,10 @@ func TestFaultsLoseNothing(t *testing.T) {
 				return
 			case <-time.After(time.Duration(50+r.IntN(100)) * time.Millisecond):
 			}
-			door.drop(r)
-			drops++
+			if drops < 150 { // bounded, so a slow machine does not drop forever
+				door.drop(r)
+				drops++
+			}
 			switch done := sent.Load(); {
 			case !restarted && done >= users*perUser*3/10:
 				restarted = true

@@ -10,17 +10,18 @@ import (
 
 // While Redis is unreachable a node keeps serving its own connections: what
 // it publishes is handed to its own handler at once and kept, in publish
-// order, in a backlog that is published once the subscription is back
-// (before anything newer), so the other nodes get it late rather than never.
-// Republished messages carry the broker's id, and its own subscriber skips
-// them: its node has them already.
+// order, in a backlog that a flusher goroutine publishes as soon as Redis
+// takes it (before anything newer), so the other nodes get it late rather
+// than never. Backlog messages carry the broker's id, and its own
+// subscriber skips them: its node has them already.
 //
-// The broker counts as down from the moment a publish fails or the
-// subscription is lost until the backlog has been published again; while
-// down, Publish does not wait for Redis at all.
+// Publish keeps a message instead of publishing it while the subscription
+// is down (the node would not hear its own message) or the backlog is not
+// empty (it would overtake the backlog); a failed publish is kept too.
+// Either way Publish does not wait for Redis.
 
 // wire is a message as published: the message and, when it was published
-// late from a backlog, the id of the broker that kept it.
+// from a backlog, the id of the broker that kept it.
 type wire struct {
 	broker.Message
 	Origin string `json:"o,omitempty"`
@@ -35,31 +36,30 @@ func encode(m broker.Message, origin string) (string, error) {
 	return string(b), nil
 }
 
-// keepIfDown keeps m in the backlog if the broker is down, and reports
-// whether it did.
-func (b *Broker) keepIfDown(m broker.Message) bool {
+// keepIfBehind keeps m if the subscription is down or the backlog is not
+// empty, and reports whether it did.
+func (b *Broker) keepIfBehind(m broker.Message) bool {
 	b.pmu.Lock()
 	defer b.pmu.Unlock()
-	if !b.down {
+	if !b.subDown && len(b.backlog) == 0 {
 		return false
 	}
 	b.keep(m)
 	return true
 }
 
-// keepAfterFailure marks the broker down and keeps m, whose publish failed.
+// keepAfterFailure keeps m, whose publish failed.
 func (b *Broker) keepAfterFailure(m broker.Message, err error) {
 	b.pmu.Lock()
 	defer b.pmu.Unlock()
-	if !b.down {
-		b.cfg.logger.Warn("redis broker: publish failed; serving this node alone until Redis is back", "channel", b.channel, "err", err)
+	if len(b.backlog) == 0 {
+		b.cfg.logger.Warn("redis broker: publish failed; keeping messages until Redis takes them", "channel", b.channel, "err", err)
 	}
-	b.down = true
 	b.keep(m)
 }
 
 // keep appends m to the backlog, dropping the oldest message when it is
-// full; the caller holds pmu.
+// full, and wakes the flusher; the caller holds pmu.
 func (b *Broker) keep(m broker.Message) {
 	if len(b.backlog) >= b.cfg.backlog {
 		b.dropped++
@@ -70,12 +70,21 @@ func (b *Broker) keep(m broker.Message) {
 		b.backlog = b.backlog[1:]
 	}
 	b.backlog = append(b.backlog, m)
+	b.wake()
 }
 
-// setDown marks the broker down: the subscription was lost.
-func (b *Broker) setDown() {
+// wake tells the flusher there is work, without blocking.
+func (b *Broker) wake() {
+	select {
+	case b.flushWake <- struct{}{}:
+	default:
+	}
+}
+
+// setSubDown records whether the subscription is down.
+func (b *Broker) setSubDown(down bool) {
 	b.pmu.Lock()
-	b.down = true
+	b.subDown = down
 	b.pmu.Unlock()
 }
 
@@ -86,7 +95,7 @@ func (b *Broker) serving() bool {
 	return b.handler != nil
 }
 
-// local hands a message published while down to this node's handler.
+// local hands a kept message to this node's handler.
 func (b *Broker) local(m broker.Message) {
 	b.mu.Lock()
 	h := b.handler
@@ -96,14 +105,37 @@ func (b *Broker) local(m broker.Message) {
 	}
 }
 
-// flush publishes the backlog in order and, once it is empty, marks the
-// broker up again. It stops at the first failure, putting what it could not
-// publish back in front.
+// flusher publishes the backlog whenever there is one, retrying with
+// backoff while Redis refuses it, until ctx ends.
+func (b *Broker) flusher(ctx context.Context) {
+	defer close(b.flushDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.flushWake:
+		}
+		for attempt := 0; ; attempt++ {
+			err := b.flush(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			if attempt == 0 {
+				b.cfg.logger.Warn("redis broker: backlog not published yet", "channel", b.channel, "err", err)
+			}
+			if !sleep(ctx, b.backoff(attempt)) {
+				return
+			}
+		}
+	}
+}
+
+// flush publishes the backlog in order until it is empty. It stops at the
+// first failure, putting what it could not publish back in front.
 func (b *Broker) flush(ctx context.Context) error {
 	for {
 		b.pmu.Lock()
 		if len(b.backlog) == 0 {
-			b.down = false
 			b.dropped = 0
 			b.pmu.Unlock()
 			return nil

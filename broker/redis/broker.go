@@ -33,10 +33,12 @@ type Broker struct {
 	cancel     context.CancelFunc // ends the subscriber's waits and dials
 	done       chan struct{}      // closed when the subscriber goroutine has returned
 
-	pmu     sync.Mutex       // guards down, backlog and dropped
-	down    bool             // Redis is unreachable: publish to this node and the backlog
-	backlog []broker.Message // published while down, oldest first
-	dropped int              // messages dropped from a full backlog during this outage
+	pmu       sync.Mutex       // guards subDown, backlog and dropped
+	subDown   bool             // the subscription is lost: this node would not hear its own publishes
+	backlog   []broker.Message // kept to be published, oldest first (see backlog.go)
+	dropped   int              // messages dropped from a full backlog during this outage
+	flushWake chan struct{}    // wakes the flusher; buffered 1
+	flushDone chan struct{}    // closed when the flusher has returned
 }
 
 var _ broker.Broker = (*Broker)(nil)
@@ -50,7 +52,10 @@ func New(client *goredis.Client, opts ...Option) *Broker {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &Broker{client: client, cfg: cfg, cfgErr: cfg.validate(), channel: cfg.prefix + ":events", id: uuid.NewString()}
+	b := &Broker{
+		client: client, cfg: cfg, cfgErr: cfg.validate(), channel: cfg.prefix + ":events", id: uuid.NewString(),
+		flushWake: make(chan struct{}, 1), flushDone: make(chan struct{}),
+	}
 	if client == nil && b.cfgErr == nil {
 		b.cfgErr = errors.New("redis broker: nil client")
 	}
@@ -77,7 +82,7 @@ func (b *Broker) Publish(ctx context.Context, m broker.Message) error {
 	if err != nil {
 		return err
 	}
-	if b.keepIfDown(m) {
+	if b.keepIfBehind(m) {
 		b.local(m)
 		return nil
 	}
@@ -127,9 +132,11 @@ func (b *Broker) Subscribe(ctx context.Context, h broker.Handler) error {
 	if err != nil {
 		cancel()
 		close(b.done)
+		close(b.flushDone)
 		return err
 	}
 	go b.run(runCtx, ps, h)
+	go b.flusher(runCtx)
 	return nil
 }
 
@@ -154,5 +161,6 @@ func (b *Broker) Close() error {
 		_ = ps.Close()
 	}
 	<-done
+	<-b.flushDone
 	return nil
 }

@@ -67,7 +67,7 @@ func (b *Broker) run(ctx context.Context, ps *goredis.PubSub, h broker.Handler) 
 		if ctx.Err() != nil {
 			return
 		}
-		b.setDown()
+		b.setSubDown(true)
 		b.cfg.logger.Warn("redis broker: subscription lost, subscribing again", "channel", b.channel, "err", err)
 		for attempt := 0; ; attempt++ {
 			if !sleep(ctx, b.backoff(attempt)) {
@@ -83,11 +83,8 @@ func (b *Broker) run(ctx context.Context, ps *goredis.PubSub, h broker.Handler) 
 			b.cfg.logger.Warn("redis broker: subscribe failed", "channel", b.channel, "attempt", attempt+1, "err", err)
 		}
 		b.cfg.logger.Info("redis broker: subscribed again", "channel", b.channel)
-		if err := b.flush(ctx); err != nil {
-			// Redis went away again; the read below notices, and the
-			// next subscription flushes the rest.
-			b.cfg.logger.Warn("redis broker: backlog not published yet", "channel", b.channel, "err", err)
-		}
+		b.setSubDown(false)
+		b.wake()
 		// What was published while this node was not listening is lost
 		// to it: its node reads it from the database.
 		h(broker.Message{Kind: broker.KindResync})
