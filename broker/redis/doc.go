@@ -33,18 +33,15 @@
 //
 // A node that loses Redis keeps serving its own connections: what it
 // publishes meanwhile goes to its own handler at once and into a bounded
-// backlog (WithBacklog), published in order once the subscription is back,
-// so the other nodes get it late instead of never. While the broker is
-// down, Publish does not wait for Redis. The subscriber runs on its own
+// backlog (WithBacklog), which a goroutine of the broker publishes in order
+// as soon as Redis takes it, so the other nodes get it late instead of
+// never. While the subscription is down or the backlog is not empty,
+// Publish does not wait for Redis. The subscriber runs on its own
 // connection and goroutine: when the connection is lost, or stays silent
 // through a ping (WithPingInterval), it closes it and subscribes again on
 // a new one, waiting between attempts with capped exponential backoff and
-// jitter (WithBackoff); once subscribed it publishes the backlog and hands
-// its node the KindResync message. go-redis's own
-// PubSub.Channel resubscribes too, but it retries every 100 ms without
-// backoff, drops messages when its buffer stays full, and does not say
-// that the connection was lost, so this package reads with
-// PubSub.ReceiveTimeout itself.
+// jitter (WithBackoff); once subscribed again it hands its node the
+// KindResync message.
 //
 // The *goredis.Client belongs to the caller: Close stops the subscriber and
 // leaves the client open.
