@@ -2,23 +2,45 @@ package rtchat
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rtchat/rtchat/consumer"
 )
 
-// Middleware returns Echo middleware that serves the WebSocket path and
-// passes every other request on. Add it after the app's own auth
-// middleware: e.Use(chat.Middleware()).
+// Middleware returns Echo middleware that serves the WebSocket path (with
+// or without its trailing slash, so Echo's AddTrailingSlash and
+// RemoveTrailingSlash pre-middleware do not hide it) and passes every other
+// request on. Add it after the app's own auth middleware:
+// e.Use(chat.Middleware()).
 func (c *Chat) Middleware() echo.MiddlewareFunc {
+	return c.MiddlewareWithConfig(MiddlewareConfig{})
+}
+
+// MiddlewareConfig configures MiddlewareWithConfig, as Echo's own
+// middleware configs do.
+type MiddlewareConfig struct {
+	// Skipper, when it returns true, passes the request on without
+	// serving it, even on the WebSocket path. Default never.
+	Skipper func(echo.Context) bool
+}
+
+// MiddlewareWithConfig is Middleware with a config.
+func (c *Chat) MiddlewareWithConfig(cfg MiddlewareConfig) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ec echo.Context) error {
-			if ec.Request().URL.Path != c.cfg.path {
+			if !c.isPath(ec.Request().URL.Path) || (cfg.Skipper != nil && cfg.Skipper(ec)) {
 				return next(ec)
 			}
 			return c.serveEcho(ec)
 		}
 	}
+}
+
+// isPath reports whether p is the WebSocket path, with or without its
+// trailing slash.
+func (c *Chat) isPath(p string) bool {
+	return strings.TrimSuffix(p, "/") == strings.TrimSuffix(c.cfg.path, "/")
 }
 
 // Register adds the WebSocket route (GET on the path) to an Echo instance or

@@ -104,3 +104,57 @@ func TestContextUser(t *testing.T) {
 		t.Fatalf("no user: %v, want 401", err)
 	}
 }
+
+// TestEchoMiddlewareTrailingSlashAndSkipper: the middleware serves its path
+// with or without the trailing slash (behind Echo's trailing-slash
+// pre-middleware too), and a skipper passes a request on.
+func TestEchoMiddlewareTrailingSlashAndSkipper(t *testing.T) {
+	chat := newEchoChat(t) // path /messaging/
+	// What Echo's RemoveTrailingSlash and AddTrailingSlash pre-middleware
+	// do to the path.
+	rewrite := func(fn func(string) string) echo.MiddlewareFunc {
+		return func(next echo.HandlerFunc) echo.HandlerFunc {
+			return func(c echo.Context) error {
+				c.Request().URL.Path = fn(c.Request().URL.Path)
+				return next(c)
+			}
+		}
+	}
+	for name, pre := range map[string]echo.MiddlewareFunc{
+		"remove trailing slash": rewrite(func(p string) string { return strings.TrimSuffix(p, "/") }),
+		"add trailing slash":    rewrite(func(p string) string { return strings.TrimSuffix(p, "/") + "/" }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := echo.New()
+			e.Pre(pre)
+			e.Use(chat.MiddlewareWithConfig(rtchat.MiddlewareConfig{
+				Skipper: func(c echo.Context) bool { return c.QueryParam("skip") != "" },
+			}))
+			srv := httptest.NewServer(e)
+			t.Cleanup(srv.Close)
+			base := "ws" + strings.TrimPrefix(srv.URL, "http")
+			for _, path := range []string{"/messaging/", "/messaging"} {
+				c, err := client.Dial(testCtx(t), base+path, client.WithToken("7"))
+				if err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				request(t, c, protocol.EventRoomList, nil)
+				_ = c.Close()
+			}
+			_, err := client.Dial(testCtx(t), base+"/messaging/?skip=1", client.WithToken("7"))
+			var he *client.HandshakeError
+			if !errors.As(err, &he) || he.StatusCode != http.StatusNotFound {
+				t.Fatalf("skipped: %v, want the app's 404", err)
+			}
+		})
+	}
+}
+
+// TestTwoAuthOptionsAreAnError: WithAuth and WithHTTPAuth together would
+// let one silently win; New refuses them, naming both.
+func TestTwoAuthOptionsAreAnError(t *testing.T) {
+	_, err := rtchat.New(dbtest.Open(t, "sqlite"), rtchat.WithAuth(userFromApp), rtchat.WithHTTPAuth(bearerUser))
+	if err == nil || !strings.Contains(err.Error(), "WithAuth") || !strings.Contains(err.Error(), "WithHTTPAuth") {
+		t.Fatalf("New with two auth options: %v, want an error naming both", err)
+	}
+}

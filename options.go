@@ -87,6 +87,9 @@ func (c *config) validate() error {
 	if c.inactivity < time.Second {
 		c.fail("inactivity threshold %v is below 1s", c.inactivity)
 	}
+	if c.echoAuth != nil && c.httpAuth != nil {
+		c.fail("WithAuth and WithHTTPAuth are both set: give one way to learn the user")
+	}
 	if !strings.HasPrefix(c.path, "/") {
 		c.fail("path %q must start with /", c.path)
 	}
