@@ -2,17 +2,22 @@ package rtchat_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
-	"github.com/rtchat/rtchat/internal/sqlitedb"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
 )
 
 // readOnlyArchive keeps every default rule and adds one: nobody sends to a
@@ -26,19 +31,27 @@ func (p readOnlyArchive) CanSend(ctx context.Context, c rtchat.PermissionCheck) 
 	return p.DefaultPermissions.CanSend(ctx, c)
 }
 
+// userFromHeader stands for the app's own auth on plain net/http: the user
+// id is the bearer token itself.
+func userFromHeader(r *http.Request) (int64, error) {
+	return strconv.ParseInt(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), 10, 64)
+}
+
 // A custom PermissionHandler embeds DefaultPermissions and overrides one
 // check.
 func ExampleWithPermissionHandler() {
 	dir, _ := os.MkdirTemp("", "rtchat-example")
 	defer os.RemoveAll(dir)
-	db, err := sqlitedb.Open(filepath.Join(dir, "app.db"))
+	sqldb, err := sql.Open(sqliteshim.ShimName, "file:"+filepath.Join(dir, "app.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)")
 	if err != nil {
 		log.Fatal(err)
 	}
+	sqldb.SetMaxOpenConns(1) // SQLite: one writer
+	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
 	ctx := context.Background()
 
-	chat, err := rtchat.New(db, rtchat.WithHTTPAuth(bearerUser), rtchat.WithPermissionHandler(readOnlyArchive{}))
+	chat, err := rtchat.New(db, rtchat.WithHTTPAuth(userFromHeader), rtchat.WithPermissionHandler(readOnlyArchive{}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 
 // ---- shared fixtures of the message lifecycle tests ----
 
-// fullMessage is the whole wire Message of PROTOCOL.md §4.
+// fullMessage is the whole wire Message of docs/protocol.md §4.
 type fullMessage struct {
 	ID            string              `json:"id"`
 	Room          struct{ ID string } `json:"room"`
@@ -69,7 +69,7 @@ var (
 func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // checkMessageShape checks that a wire Message (and what it nests) has
-// exactly the keys of PROTOCOL.md §4, nested messages one level deep.
+// exactly the keys of docs/protocol.md §4, nested messages one level deep.
 func checkMessageShape(t testing.TB, v any, depth int) {
 	t.Helper()
 	m, ok := v.(map[string]any)

@@ -532,18 +532,3 @@ func TestCloseLeaksNoGoroutines(t *testing.T) {
 	fs.close()
 	goleak.VerifyNone(t)
 }
-
-// ExampleDial shows a test talking to a server. It has no Output: it needs
-// a running server.
-func ExampleDial() {
-	ctx := context.Background()
-	c, err := Dial(ctx, "ws://localhost:8000/messaging/", WithToken("token"))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Close()
-	if _, err := c.SendMessage(ctx, "room id", "hello"); err != nil {
-		fmt.Println(err)
-	}
-}

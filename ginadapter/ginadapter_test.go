@@ -3,11 +3,8 @@ package ginadapter_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -83,29 +80,4 @@ func TestRegister(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("other routes: %d", resp.StatusCode)
 	}
-}
-
-// Mounting a chat on Gin: the app's auth gives the user id from the Gin
-// context.
-func ExampleRegister() {
-	dir, _ := os.MkdirTemp("", "rtchat-gin")
-	defer os.RemoveAll(dir)
-	gin.SetMode(gin.ReleaseMode)
-	db, err := sqlitedb.Open(filepath.Join(dir, "chat.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer db.Close()
-	chat, err := rtchat.New(db)
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = chat.Migrate(context.Background())
-	defer chat.Close(context.Background())
-
-	r := gin.New()
-	ginadapter.Register(r, chat, ginadapter.WithAuth(userFromGin))
-
-	fmt.Println(r.Routes()[0].Method, r.Routes()[0].Path)
-	// Output: GET /messaging/
 }

@@ -1,7 +1,7 @@
 package protocol
 
 // Protocol codes. Codes 4001-4029 travel in error frames or as WebSocket close
-// codes, as PROTOCOL.md §3 says; 1001 and 1009 are standard close codes.
+// codes, as docs/protocol.md §3 says; 1001, 1009 and 1013 are standard close codes.
 const (
 	// CodeNotAuthenticated means the request carried no user (HTTP 401 on upgrade).
 	CodeNotAuthenticated = 4001

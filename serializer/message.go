@@ -15,7 +15,7 @@ type RoomRef struct {
 	ID string `json:"id"`
 }
 
-// MessageOut is the wire shape of a Message (PROTOCOL.md §4). The nested
+// MessageOut is the wire shape of a Message (docs/protocol.md §4). The nested
 // users, receipts, reactions, attachments and messages are whatever their
 // serializers produce.
 type MessageOut struct {

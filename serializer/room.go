@@ -23,7 +23,7 @@ func (in RoomInput) UserIDs() []int64 {
 }
 
 // RoomDetail returns the default wire shape of a room with its member
-// lists (PROTOCOL.md §4, "Room detail").
+// lists (docs/protocol.md §4, "Room detail").
 func RoomDetail(in RoomInput, us Users) map[string]any {
 	out, _ := buildRoomDetail(in, defaultParts{us})
 	return out

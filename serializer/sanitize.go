@@ -18,7 +18,7 @@ var (
 	tagStart = regexp.MustCompile(`^<(?:!--|/?[A-Za-z][A-Za-z0-9]*(?:[\s/](?:"[^"]*"|'[^']*'|[^<>"'])*)?>)`)
 )
 
-// contentPolicy is the allow-list of PROTOCOL.md §4: tags b, i, strong, em,
+// contentPolicy is the allow-list of docs/protocol.md §4: tags b, i, strong, em,
 // a, span, p, ul, ol, li, br; href/title/target on a with http, https and
 // mailto links only (target one of _blank, _self, _parent, _top); class and
 // id on any allowed tag. Other tags are removed and their text kept, except

@@ -12,7 +12,7 @@ import (
 )
 
 // The expected outputs below are bluemonday's exact output for the policy of
-// PROTOCOL.md §4, each checked by hand to be inert in a browser: no script,
+// docs/protocol.md §4, each checked by hand to be inert in a browser: no script,
 // no event handler, no style, no link outside http, https and mailto.
 func TestSanitize(t *testing.T) {
 	tests := []struct {
@@ -116,7 +116,7 @@ func TestSanitize(t *testing.T) {
 }
 
 // assertInert parses s as a browser would and fails on any tag, attribute or
-// link scheme outside the policy of PROTOCOL.md §4.
+// link scheme outside the policy of docs/protocol.md §4.
 func assertInert(t testing.TB, s string) {
 	t.Helper()
 	allowedTags := map[string]bool{"b": true, "i": true, "strong": true, "em": true, "a": true, "span": true, "p": true, "ul": true, "ol": true, "li": true, "br": true}

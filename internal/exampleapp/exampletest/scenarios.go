@@ -18,7 +18,7 @@ import (
 	"github.com/rtchat/rtchat/protocol"
 )
 
-// The wire shapes the scenarios read (PROTOCOL.md §4), as far as they check.
+// The wire shapes the scenarios read (docs/protocol.md §4), as far as they check.
 type (
 	user struct {
 		ID       int64  `json:"id"`
