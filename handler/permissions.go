@@ -40,10 +40,12 @@ func (c Check) IsAdmin() bool {
 type Permissions interface {
 	// CanSend: message.send and message.typing.
 	CanSend(ctx context.Context, c Check) error
-	// CanAccessRoom: room.info, room.messages, message.read, message.acknowledged,
-	// message.react, and room.leave (only a member leaves).
+	// CanAccessRoom: room.info, room.messages, and room.leave (only a
+	// member leaves).
 	CanAccessRoom(ctx context.Context, c Check) error
-	// CanAccessMessage: reading a message, as the source of a reply or forward.
+	// CanAccessMessage: reading a message: message.read,
+	// message.acknowledged and message.react (c.Message is set), and the
+	// source of a reply or forward.
 	CanAccessMessage(ctx context.Context, c Check) error
 	// CanModifyMessage: editing or deleting a message.
 	CanModifyMessage(ctx context.Context, c Check) error
