@@ -101,9 +101,17 @@ func openSchema(tb testing.TB, dsn string) *bun.DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Tests run in parallel, each on a database of its own: a small pool
+	// keeps them all within Postgres's max_connections (default 100).
+	db.SetMaxOpenConns(testPoolSize)
+	db.SetMaxIdleConns(testPoolSize)
 	tb.Cleanup(func() { _ = db.Close() })
 	return db
 }
+
+// testPoolSize is the pool of each test database: enough for the
+// concurrent requests of a test's clients.
+const testPoolSize = 8
 
 // Each runs fn as a subtest on every kind of database.
 func Each(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
