@@ -7,11 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Errors returned by the store, whatever the database.
@@ -24,6 +21,56 @@ var (
 	// the operation may be retried.
 	ErrUnavailable = errors.New("rtchat: database unavailable")
 )
+
+// The store recognises driver errors by their methods rather than by their
+// types, so that an app importing rtchat links only the driver it opens
+// itself (see deps_test.go at the root).
+
+// sqlStateError is a Postgres server error: pgx's *pgconn.PgError and
+// lib/pq's *pq.Error both report their SQLSTATE this way.
+type sqlStateError interface {
+	error
+	SQLState() string
+}
+
+// sqliteError is a SQLite error carrying its extended result code, as
+// modernc.org/sqlite's *sqlite.Error does.
+type sqliteError interface {
+	error
+	Code() int
+}
+
+// retryableError is a driver error that says whether it happened before
+// anything reached the server (pgx's connection errors do).
+type retryableError interface {
+	error
+	SafeToRetry() bool
+}
+
+// SQLite result codes (https://sqlite.org/rescode.html). The primary code is
+// the low byte of an extended one.
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT | 6<<8
+	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT | 8<<8
+)
+
+// Postgres SQLSTATE codes and classes
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const (
+	pgUniqueViolation      = "23505"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+)
+
+// pgUnavailableClasses are the SQLSTATE prefixes of errors that say the
+// database cannot serve now rather than that the statement is wrong:
+// 08 connection exception, 28 authorisation and 3D unknown database (both
+// answered only to a connection attempt), 53 insufficient resources (too
+// many connections, disk full), 57P0 operator intervention (shutdown,
+// terminated backend, cannot connect now).
+var pgUnavailableClasses = []string{"08", "28", "3D", "53", "57P0"}
 
 // mapErr translates a driver error into the store's sentinels, keeping the
 // original in the chain for the log.
@@ -45,14 +92,12 @@ func mapErr(err error) error {
 }
 
 func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "23505"
+	if pgErr, ok := errors.AsType[sqlStateError](err); ok {
+		return pgErr.SQLState() == pgUniqueViolation
 	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
+	if sqErr, ok := errors.AsType[sqliteError](err); ok {
 		code := sqErr.Code()
-		return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+		return code == sqliteConstraintUnique || code == sqliteConstraintPrimaryKey
 	}
 	return false
 }
@@ -62,25 +107,27 @@ func isUnavailable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
+	if _, ok := errors.AsType[net.Error](err); ok {
 		return true
 	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
+	if r, ok := errors.AsType[retryableError](err); ok && r.SafeToRetry() {
 		return true
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 53: insufficient resources;
-		// 57P0x: operator intervention (shutdown); 40001/40P01: retryable.
-		c := pgErr.Code
-		return c[:2] == "08" || c[:2] == "53" || c[:4] == "57P0" || c == "40001" || c == "40P01"
+	if pgErr, ok := errors.AsType[sqlStateError](err); ok {
+		code := pgErr.SQLState()
+		if code == pgSerializationFailure || code == pgDeadlockDetected {
+			return true
+		}
+		for _, class := range pgUnavailableClasses {
+			if strings.HasPrefix(code, class) {
+				return true
+			}
+		}
+		return false
 	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
+	if sqErr, ok := errors.AsType[sqliteError](err); ok {
 		code := sqErr.Code() & 0xff
-		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+		return code == sqliteBusy || code == sqliteLocked
 	}
 	return false
 }

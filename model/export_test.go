@@ -23,3 +23,7 @@ func MigrateFirst(ctx context.Context, db *bun.DB, n int) error {
 	_, err := mg.Migrate(ctx)
 	return err
 }
+
+// MapErr is the store's mapping of driver errors, for errors a test gets
+// outside a store call.
+var MapErr = mapErr
