@@ -75,10 +75,14 @@ func newHarness(t testing.TB, db *bun.DB, opts ...rtchat.Option) *harness {
 
 // eachDB runs fn on a fresh harness per database kind and on two nodes
 // sharing one Postgres database through one Redis, with the users of the
-// test on different nodes (see newTwoNodes). The three run in parallel:
-// each owns its database (and Redis prefix).
+// test on different nodes (see newTwoNodes). The test runs in parallel
+// with the other tests that use eachDB, and its three variants in parallel
+// with each other: each owns its database (and Redis prefix). (go test
+// runs the tests that stay sequential, such as the goroutine count of
+// leak_test.go, before any parallel one resumes.)
 func eachDB(t *testing.T, fn func(t *testing.T, h *harness), opts ...rtchat.Option) {
 	t.Helper()
+	t.Parallel()
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
