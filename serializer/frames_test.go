@@ -73,7 +73,7 @@ func TestFrameDefaultsKeepTheWireBytes(t *testing.T) {
 		"typing": {serializer.NameTyping,
 			serializer.TypingInput{RoomID: "r1", UserID: 7, Typing: true},
 			map[string]any{"username": "ann", "user_id": 7, "room_id": "r1", "typing": true}},
-		"room list": {serializer.NameRoomList, serializer.RoomsInput{Items: []any{room}}, []any{room}},
+		"room list":       {serializer.NameRoomList, serializer.RoomsInput{Items: []any{room}}, []any{room}},
 		"empty room list": {serializer.NameRoomList, serializer.RoomsInput{Items: []any{}}, []any{}},
 		"one read receipt": {serializer.NameReadReceipts,
 			serializer.MessagesInput{Messages: []any{msg}, Single: true}, msg},
