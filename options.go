@@ -215,9 +215,17 @@ func WithModel(name string, model any) Option {
 	}
 }
 
-// WithSerializer replaces the serializer of one shape (SERIALIZERS): "User",
-// "Message", "Room", "RoomListItem", "Reaction", "ReadReceipt",
-// "Attachment", "Notification" or "Session". Default the built-in ones.
+// WithSerializer replaces the serializer of one shape (SERIALIZERS). The
+// model shapes, wherever they appear: "User", "Message", "Room",
+// "RoomListItem", "Reaction", "ReadReceipt", "Attachment", "Notification",
+// "Session". The data of whole frames: "MessagePage", "MembersAdded",
+// "MembersRemoved", "RoomExit", "RoomDelete", "RoomUpdate", "RoomList",
+// "JoinRequest", "Modification", "ReactionEvent", "EditHistory", "Typing",
+// "ReadReceipts", "Delivered", "Presence", "Done", "Notifications". The
+// package serializer documents what each receives; each default is an
+// exported func there that a replacement can wrap to add a field. Error
+// frames are not serialized. Default the built-in ones; an unknown name is
+// an error from New.
 func WithSerializer(name string, s serializer.Serializer) Option {
 	return func(c *config) {
 		if c.serializers == nil {

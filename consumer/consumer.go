@@ -378,7 +378,7 @@ func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, 
 		err = run(ctx)
 	}
 	if err == nil {
-		out.finish(event)
+		out.finish(ctx, event)
 	}
 	return err
 }

@@ -289,7 +289,11 @@ func (o *orderer) duplicate(st *roomOrder, m broker.Message) {
 	if json.Unmarshal(m.EchoFrame, &echo) != nil || echo.RequestID == "" {
 		return
 	}
-	frame, err := protocol.EncodeEvent(protocol.DispatchDone, map[string]string{"event_type": protocol.EventMessageSend}, echo.RequestID)
+	data, err := handler.DoneData(context.Background(), o.cs.cfg.Env, protocol.EventMessageSend)
+	if err != nil {
+		return
+	}
+	frame, err := protocol.EncodeEvent(protocol.DispatchDone, data, echo.RequestID)
 	if err != nil {
 		return
 	}

@@ -80,11 +80,16 @@ func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs .
 // signal) with done.dispatch, so a client waiting on its request_id is
 // never left hanging. Requests without a request_id get nothing, as in the
 // original protocol.
-func (o *outbox) finish(event string) {
+func (o *outbox) finish(ctx context.Context, event string) {
 	if o.requestID == "" || o.answered {
 		return
 	}
-	if frame, err := protocol.EncodeEvent(protocol.DispatchDone, map[string]string{"event_type": event}, o.requestID); err == nil {
+	data, err := handler.DoneData(ctx, o.cs.cfg.Env, event)
+	if err != nil {
+		o.cs.log.Error("rtchat: serialize done", "err", err, "event", event)
+		return
+	}
+	if frame, err := protocol.EncodeEvent(protocol.DispatchDone, data, o.requestID); err == nil {
 		o.conn.write(frame)
 	}
 }

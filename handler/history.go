@@ -64,23 +64,15 @@ func RoomMessages(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"room_id": chk.Room.ID, "messages": list}
-	if in.Paginate == nil {
-		return r.Out.Reply(protocol.DispatchRoomMessages, map[string]any{"data": data, "has_more": more})
+	page := serializer.MessagePageInput{RoomID: chk.Room.ID, Messages: list, Models: msgs, HasMore: more}
+	if in.Paginate != nil {
+		page.Paginate = &serializer.PageNumbers{Page: in.Paginate.Page, Size: in.Paginate.Size}
 	}
-	p := in.Paginate
-	reply := map[string]any{
-		"data": data, "page": p.Page, "size": p.Size,
-		"has_next": more, "has_previous": p.Page > 1,
-		"next_page_number": nil, "prev_page_number": nil,
+	out, err := r.Env.Serialize(ctx, serializer.NameMessagePage, page, nil)
+	if err != nil {
+		return err
 	}
-	if more {
-		reply["next_page_number"] = p.Page + 1
-	}
-	if p.Page > 1 {
-		reply["prev_page_number"] = p.Page - 1
-	}
-	return r.Out.Reply(protocol.DispatchRoomMessages, reply)
+	return r.Out.Reply(protocol.DispatchRoomMessages, out)
 }
 
 // serializeMessages serializes messages with one user lookup for all.

@@ -124,7 +124,10 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"room_id": roomID, "user": user, "status": joinPending}
+	data, err := r.Env.Serialize(ctx, serializer.NameJoinRequest, serializer.JoinRequestInput{RoomID: roomID, UserID: r.UserID, User: user, Status: joinPending}, []int64{r.UserID})
+	if err != nil {
+		return err
+	}
 	if err := r.Out.Reply(protocol.DispatchRoomJoinRequest, data); err != nil {
 		return err
 	}
@@ -343,11 +346,10 @@ func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*
 	if err != nil {
 		return err
 	}
-	names, err := usernames(ctx, r, added)
+	data, err := r.Env.Serialize(ctx, serializer.NameMembersAdded, serializer.MembersAddedInput{Room: detail, Added: added, AddedBy: by}, added)
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"room": detail, "new_members": names, "added_by": by}
 	if len(added) == 0 {
 		return r.Out.Reply(protocol.DispatchRoomAddMembers, data)
 	}
@@ -361,22 +363,24 @@ func publishAdded(ctx context.Context, r *Request, room *model.Room, members []*
 // removed, the caller alone gets the room back.
 func publishRemoved(ctx context.Context, r *Request, res removal, by, message string) error {
 	detail, err := roomDetail(ctx, r, res.room, res.members)
-	var names []string
+	var removed, exit any
 	if err == nil {
-		names, err = usernames(ctx, r, res.removed)
+		removed, err = r.Env.Serialize(ctx, serializer.NameMembersRemoved, serializer.MembersRemovedInput{Room: detail, Removed: res.removed, RemovedBy: by}, res.removed)
+	}
+	if err == nil {
+		exit, err = r.Env.Serialize(ctx, serializer.NameRoomExit, serializer.RoomExitInput{Room: detail, Message: message}, nil)
 	}
 	if err != nil {
 		// The removal is stored: the connections leave the room whatever
 		// else fails.
 		return errors.Join(err, r.Out.Leave(ctx, res.room.ID, res.removed...))
 	}
-	removed := map[string]any{"room": detail, "removed_members": names, "removed_by": by}
 	if len(res.removed) == 0 {
 		return r.Out.Reply(protocol.DispatchRoomRemoveMembers, removed)
 	}
-	err = r.Out.User(ctx, protocol.DispatchRoomExit, map[string]any{"room": detail, "message": message}, res.removed...)
+	err = r.Out.User(ctx, protocol.DispatchRoomExit, exit, res.removed...)
 	if err == nil && res.deleted {
-		err = r.Out.Room(ctx, res.room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": res.room.ID})
+		err = publishDelete(ctx, r, res.room.ID)
 	}
 	if err := errors.Join(err, r.Out.Leave(ctx, res.room.ID, res.removed...)); err != nil || res.deleted {
 		return err
@@ -437,6 +441,15 @@ func isCreator(room *model.Room, userID int64) bool {
 func roomDetail(ctx context.Context, r *Request, room *model.Room, members []*model.Member) (any, error) {
 	in := serializer.RoomInput{Room: room, Members: members}
 	return r.Env.Serialize(ctx, serializer.NameRoom, in, in.UserIDs())
+}
+
+// publishDelete sends roomdelete.dispatch to the room.
+func publishDelete(ctx context.Context, r *Request, roomID string) error {
+	data, err := r.Env.Serialize(ctx, serializer.NameRoomDelete, serializer.RoomDeleteInput{RoomID: roomID}, nil)
+	if err != nil {
+		return err
+	}
+	return r.Out.Room(ctx, roomID, protocol.DispatchRoomDelete, data)
 }
 
 // usernames returns the usernames of ids, in order, from the app's user

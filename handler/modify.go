@@ -61,7 +61,11 @@ func MessageModify(ctx context.Context, r *Request) error {
 		if err := r.Env.Store.DeleteMessages(ctx, ids, r.Env.Settings.SoftDelete, now); err != nil {
 			return err
 		}
-		return r.Out.Room(ctx, room.ID, protocol.DispatchModification, map[string]any{"status": "successful", "action": "delete", "message_ids": ids})
+		out, err := r.Env.Serialize(ctx, serializer.NameModification, serializer.ModificationInput{Action: "delete", MessageIDs: ids}, nil)
+		if err != nil {
+			return err
+		}
+		return r.Out.Room(ctx, room.ID, protocol.DispatchModification, out)
 	}
 	msg := checks[ids[0]].Message
 	if err := r.Env.Store.EditMessage(ctx, msg, content, now); err != nil {
@@ -70,11 +74,15 @@ func MessageModify(ctx context.Context, r *Request) error {
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {
 		return err
 	}
-	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
+	rendered, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
 	if err != nil {
 		return err
 	}
-	return r.Out.Room(ctx, room.ID, protocol.DispatchModification, map[string]any{"status": "successful", "action": "update", "message": out})
+	out, err := r.Env.Serialize(ctx, serializer.NameModification, serializer.ModificationInput{Action: "update", Message: rendered, Model: msg}, msg.UserIDs())
+	if err != nil {
+		return err
+	}
+	return r.Out.Room(ctx, room.ID, protocol.DispatchModification, out)
 }
 
 // updatedContent reads extra_fields of an update: content, and nothing else.
@@ -116,9 +124,9 @@ func MessageEdits(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	list := make([]map[string]any, len(edits))
-	for i, e := range edits {
-		list[i] = map[string]any{"content": e.Content, "edited_at": e.EditedAt}
+	out, err := r.Env.Serialize(ctx, serializer.NameEditHistory, serializer.EditHistoryInput{MessageID: in.MessageID, Edits: edits}, nil)
+	if err != nil {
+		return err
 	}
-	return r.Out.Reply(protocol.DispatchEdits, map[string]any{"message_id": in.MessageID, "edits": list})
+	return r.Out.Reply(protocol.DispatchEdits, out)
 }

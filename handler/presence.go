@@ -5,31 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
 )
 
 // MaxPresenceQuery is the most user ids one presence.query may ask about
 // (the validate tag of presenceQueryData repeats it).
 const MaxPresenceQuery = 500
 
-// PresenceUser is one user's entry in presence.dispatch. LastSeen is when
-// the user was last seen: now for an online user, the last frame or pong of
-// their last connection for an offline one, and null when rtchat has no
-// record of them (never connected, or their sessions are older than the
-// retention).
-type PresenceUser struct {
-	UserID   int64      `json:"user_id"`
-	Online   bool       `json:"online"`
-	LastSeen *time.Time `json:"last_seen"`
-}
+// PresenceUser is one user's entry in presence.dispatch (see
+// serializer.PresenceUser).
+type PresenceUser = serializer.PresenceUser
 
-// PresenceData is the payload of presence.dispatch.
-type PresenceData struct {
-	Users []PresenceUser `json:"users"`
-}
+// PresenceData is what the Presence serializer receives for
+// presence.dispatch.
+type PresenceData = serializer.PresenceInput
 
 type presenceQueryData struct {
 	UserIDs []int64 `json:"user_ids" validate:"required,min=1,max=500,dive,gt=0"`
@@ -81,7 +73,11 @@ func PresenceQuery(ctx context.Context, r *Request) error {
 		}
 		out.Users = append(out.Users, e)
 	}
-	return r.Out.Reply(protocol.DispatchPresence, out)
+	data, err := r.Env.Serialize(ctx, serializer.NamePresence, out, nil)
+	if err != nil {
+		return err
+	}
+	return r.Out.Reply(protocol.DispatchPresence, data)
 }
 
 // PresenceChanged tells the members of the changed users' rooms that they
@@ -143,7 +139,11 @@ func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...Prese
 	var errs []error
 	for _, k := range keys {
 		g := groups[k]
-		if err := out.User(ctx, protocol.DispatchPresence, PresenceData{Users: g.users}, g.recipients...); err != nil {
+		data, err := env.Serialize(ctx, serializer.NamePresence, PresenceData{Users: g.users}, nil)
+		if err == nil {
+			err = out.User(ctx, protocol.DispatchPresence, data, g.recipients...)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

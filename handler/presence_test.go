@@ -12,6 +12,7 @@ import (
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
 	"github.com/uptrace/bun"
 )
 
@@ -75,7 +76,7 @@ func TestPresenceChangedTellsEachCoMemberOnce(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				out := &userEvents{sent: map[int64][]handler.PresenceUser{}}
-				env := &handler.Env{Store: store, Settings: handler.Settings{PresencePushLimit: tc.limit}}
+				env := &handler.Env{Store: store, Serializers: serializer.NewSet(), Settings: handler.Settings{PresencePushLimit: tc.limit}}
 				if err := handler.PresenceChanged(ctx, env, out, tc.changes...); err != nil {
 					t.Fatal(err)
 				}

@@ -65,11 +65,15 @@ func MessageReact(ctx context.Context, r *Request) error {
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {
 		return err
 	}
-	out, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
+	rendered, err := r.Env.Serialize(ctx, serializer.NameMessage, msg, msg.UserIDs())
 	if err != nil {
 		return err
 	}
-	payload := map[string]any{"status": status, "type": in.Type, "action": action, "message": out}
+	ev := serializer.ReactionEventInput{Status: status, Type: in.Type, Action: action, Message: rendered, Model: msg}
+	payload, err := r.Env.Serialize(ctx, serializer.NameReactionEvent, ev, msg.UserIDs())
+	if err != nil {
+		return err
+	}
 	if status == "failed" {
 		return r.Out.Reply(protocol.DispatchReaction, payload)
 	}

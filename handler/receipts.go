@@ -63,9 +63,9 @@ func MessageRead(ctx context.Context, r *Request) error {
 		return err
 	}
 	for _, room := range byRoom {
-		var data any = room.list
-		if !isList {
-			data = room.list[0]
+		data, err := r.Env.Serialize(ctx, serializer.NameReadReceipts, serializer.MessagesInput{Messages: room.list, Models: room.models, Single: !isList}, nil)
+		if err != nil {
+			return err
 		}
 		if err := r.Out.Room(ctx, room.id, protocol.DispatchReadReceipt, data); err != nil {
 			return err
@@ -97,6 +97,7 @@ func MessageAcknowledged(ctx context.Context, r *Request) error {
 		return err
 	}
 	bySender := map[int64][]any{}
+	models := map[int64][]*model.Message{}
 	var senders []int64
 	for _, m := range msgs {
 		v, err := r.Env.Serializers.Serialize(ctx, serializer.NameMessage, m, us)
@@ -107,9 +108,14 @@ func MessageAcknowledged(ctx context.Context, r *Request) error {
 			senders = append(senders, m.SenderID)
 		}
 		bySender[m.SenderID] = append(bySender[m.SenderID], v)
+		models[m.SenderID] = append(models[m.SenderID], m)
 	}
 	for _, s := range senders {
-		if err := r.Out.User(ctx, protocol.DispatchDelivered, bySender[s], s); err != nil {
+		data, err := r.Env.Serializers.Serialize(ctx, serializer.NameDelivered, serializer.MessagesInput{Messages: bySender[s], Models: models[s]}, us)
+		if err != nil {
+			return err
+		}
+		if err := r.Out.User(ctx, protocol.DispatchDelivered, data, s); err != nil {
 			return err
 		}
 	}
@@ -117,8 +123,9 @@ func MessageAcknowledged(ctx context.Context, r *Request) error {
 }
 
 type roomMessages struct {
-	id   string
-	list []any
+	id     string
+	list   []any
+	models []*model.Message
 }
 
 // serializeByRoom reloads msgs' relations and serializes them grouped by
@@ -137,6 +144,7 @@ func serializeByRoom(ctx context.Context, r *Request, msgs []*model.Message) ([]
 			out = append(out, roomMessages{id: m.RoomID})
 		}
 		out[len(out)-1].list = append(out[len(out)-1].list, list[i])
+		out[len(out)-1].models = append(out[len(out)-1].models, m)
 	}
 	return out, nil
 }

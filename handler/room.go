@@ -215,7 +215,11 @@ func RoomList(ctx context.Context, r *Request) error {
 		}
 		items = append(items, item)
 	}
-	return r.Out.Reply(protocol.DispatchRoomList, items)
+	out, err := r.Env.Serializers.Serialize(ctx, serializer.NameRoomList, serializer.RoomsInput{Items: items, Entries: entries}, us)
+	if err != nil {
+		return err
+	}
+	return r.Out.Reply(protocol.DispatchRoomList, out)
 }
 
 type roomIDData struct {

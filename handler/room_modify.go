@@ -285,7 +285,7 @@ func modifyDelete(ctx context.Context, r *Request, room *model.Room) error {
 	for i, m := range members {
 		ids[i] = m.UserID
 	}
-	err = r.Out.Room(ctx, room.ID, protocol.DispatchRoomDelete, map[string]any{"room_id": room.ID})
+	err = publishDelete(ctx, r, room.ID)
 	// The room is gone: its members' connections leave it whatever failed.
 	return errors.Join(err, r.Out.Leave(ctx, room.ID, ids...))
 }
@@ -362,7 +362,8 @@ func modifyMembers(ctx context.Context, r *Request, roomID string, users []int64
 
 // publishUpdate sends roomupdate.dispatch (Room detail) to the room.
 func publishUpdate(ctx context.Context, r *Request, room *model.Room, members []*model.Member) error {
-	detail, err := roomDetail(ctx, r, room, members)
+	in := serializer.RoomInput{Room: room, Members: members}
+	detail, err := r.Env.Serialize(ctx, serializer.NameRoomUpdate, in, in.UserIDs())
 	if err != nil {
 		return err
 	}

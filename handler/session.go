@@ -8,6 +8,13 @@ import (
 	"github.com/rtchat/rtchat/serializer"
 )
 
+// DoneData returns the done.dispatch data for event from the Done
+// serializer: the answer to a request that succeeded without a frame for
+// the requester.
+func DoneData(ctx context.Context, env *Env, event string) (any, error) {
+	return env.Serializers.Serialize(ctx, serializer.NameDone, serializer.DoneInput{EventType: event}, nil)
+}
+
 // SessionHeartbeat handles session.heartbeat: it moves the session's
 // last_seen forward and answers {"status":"success"} to the caller.
 func SessionHeartbeat(ctx context.Context, r *Request) error {
@@ -22,9 +29,9 @@ func SessionHeartbeat(ctx context.Context, r *Request) error {
 }
 
 // PendingNotifications returns the chat.notifications payload for a user who
-// just connected: their pending notifications grouped by room id ({} when
-// none).
-func PendingNotifications(ctx context.Context, env *Env, userID int64) (map[string][]any, error) {
+// just connected, from the Notifications serializer: by default their
+// pending notifications grouped by room id ({} when none).
+func PendingNotifications(ctx context.Context, env *Env, userID int64) (any, error) {
 	ns, err := env.Store.PendingNotifications(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -37,7 +44,7 @@ func PendingNotifications(ctx context.Context, env *Env, userID int64) (map[stri
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][]any)
+	out := make(serializer.NotificationsInput)
 	for _, n := range ns {
 		v, err := env.Serializers.Serialize(ctx, serializer.NameNotification, n, us)
 		if err != nil {
@@ -45,5 +52,5 @@ func PendingNotifications(ctx context.Context, env *Env, userID int64) (map[stri
 		}
 		out[n.RoomID] = append(out[n.RoomID], v)
 	}
-	return out, nil
+	return env.Serializers.Serialize(ctx, serializer.NameNotifications, out, us)
 }

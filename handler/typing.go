@@ -34,13 +34,11 @@ func MessageTyping(ctx context.Context, r *Request) error {
 	if !r.Env.typing.allow(r.UserID, chk.Room.ID, typing, r.Env.Settings.TypingThrottle, time.Now()) {
 		return nil
 	}
-	us, err := serializer.Resolve(ctx, r.Env.Users, []int64{r.UserID})
+	out, err := r.Env.Serialize(ctx, serializer.NameTyping, serializer.TypingInput{RoomID: chk.Room.ID, UserID: r.UserID, Typing: typing}, []int64{r.UserID})
 	if err != nil {
 		return err
 	}
-	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchTyping, map[string]any{
-		"username": us.Get(r.UserID).Username, "user_id": r.UserID, "room_id": chk.Room.ID, "typing": typing,
-	})
+	return r.Out.Room(ctx, chk.Room.ID, protocol.DispatchTyping, out)
 }
 
 type typingKey struct {

@@ -18,6 +18,25 @@ const (
 	NameAttachment   = "Attachment"
 	NameNotification = "Notification"
 	NameSession      = "Session"
+
+	// The data of whole frames (frames.go).
+	NameMessagePage    = "MessagePage"
+	NameMembersAdded   = "MembersAdded"
+	NameMembersRemoved = "MembersRemoved"
+	NameRoomExit       = "RoomExit"
+	NameRoomDelete     = "RoomDelete"
+	NameRoomUpdate     = "RoomUpdate"
+	NameRoomList       = "RoomList"
+	NameJoinRequest    = "JoinRequest"
+	NameModification   = "Modification"
+	NameReactionEvent  = "ReactionEvent"
+	NameEditHistory    = "EditHistory"
+	NameTyping         = "Typing"
+	NameReadReceipts   = "ReadReceipts"
+	NameDelivered      = "Delivered"
+	NamePresence       = "Presence"
+	NameDone           = "Done"
+	NameNotifications  = "Notifications"
 )
 
 // Serializer turns one model value into the value that is marshalled to JSON.
@@ -74,6 +93,27 @@ func NewSet() *Set {
 		NameSession: Func(func(_ context.Context, v any, _ Users) (any, error) {
 			return serializeAs(v, func(ss *model.Session) (SessionOut, error) { return Session(ss), nil })
 		}),
+		NameMessagePage:    frame(MessagePage),
+		NameMembersAdded:   frame(MembersAdded),
+		NameMembersRemoved: frame(MembersRemoved),
+		NameRoomExit:       frame(RoomExit),
+		NameRoomDelete:     frame(RoomDelete),
+		// roomupdate.dispatch is the room detail: by default whatever "Room"
+		// renders.
+		NameRoomUpdate: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(r RoomInput) (any, error) { return s.Serialize(ctx, NameRoom, r, us) })
+		}),
+		NameRoomList:      frame(RoomList),
+		NameJoinRequest:   frame(JoinRequest),
+		NameModification:  frame(Modification),
+		NameReactionEvent: frame(ReactionEvent),
+		NameEditHistory:   frame(EditHistory),
+		NameTyping:        frame(Typing),
+		NameReadReceipts:  frame(ReadReceipts),
+		NameDelivered:     frame(Delivered),
+		NamePresence:      frame(Presence),
+		NameDone:          frame(Done),
+		NameNotifications: frame(Notifications),
 	}
 	return s
 }
@@ -114,4 +154,12 @@ func serializeAs[In, Out any](v any, fn func(In) (Out, error)) (any, error) {
 		return nil, fmt.Errorf("rtchat: serializer got %T, want %T", v, want)
 	}
 	return fn(in)
+}
+
+// frame adapts the default of a frame shape, which cannot fail, to
+// Serializer.
+func frame[In, Out any](fn func(In, Users) Out) Serializer {
+	return Func(func(_ context.Context, v any, us Users) (any, error) {
+		return serializeAs(v, func(in In) (Out, error) { return fn(in, us), nil })
+	})
 }
