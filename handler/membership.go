@@ -86,8 +86,9 @@ func RoomJoin(ctx context.Context, r *Request) error {
 }
 
 // requestJoin records the caller's request to join a group that requires
-// approval and tells the caller and the room's admins. Asking again is not
-// an error: the caller is answered again, the admins are not told twice.
+// approval and tells the caller and the members CanReviewJoin allows (by
+// default the room's admins). Asking again is not an error: the caller is
+// answered again, the admins are not told twice.
 func requestJoin(ctx context.Context, r *Request, roomID string) error {
 	var (
 		room    *model.Room
@@ -102,12 +103,7 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 		if members, err = tx.Members(ctx); err != nil {
 			return err
 		}
-		for _, m := range members {
-			member = member || m.UserID == r.UserID
-			if m.IsAdmin() || isCreator(room, m.UserID) {
-				admins = append(admins, m.UserID)
-			}
-		}
+		member = slices.ContainsFunc(members, func(m *model.Member) bool { return m.UserID == r.UserID })
 		if member {
 			return nil // added meanwhile
 		}
@@ -128,7 +124,16 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 	if err := r.Out.Reply(protocol.DispatchRoomJoinRequest, data); err != nil {
 		return err
 	}
-	if !created || len(admins) == 0 {
+	if !created {
+		return nil
+	}
+	for _, m := range members {
+		reviewer := Check{UserID: m.UserID, Room: room, Member: m, Action: protocol.EventRoomJoin}
+		if r.Env.Perms.CanReviewJoin(ctx, reviewer) == nil {
+			admins = append(admins, m.UserID)
+		}
+	}
+	if len(admins) == 0 {
 		return nil
 	}
 	return r.Out.User(ctx, protocol.DispatchRoomJoinRequest, data, admins...)

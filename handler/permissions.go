@@ -48,7 +48,8 @@ func (c Check) IsAdmin() bool {
 //   - room.leave: CanLeave.
 //   - message.read, message.acknowledged, message.react: CanAccessMessage.
 //   - message.modify: CanAccessMessage, then CanModifyMessage per message.
-//   - room.join: CanJoin.
+//   - room.join: CanJoin; a join request is told to the members
+//     CanReviewJoin allows.
 //   - room.add_members: CanAddMembers.
 //   - room.remove_members: CanRemoveMembers, then CanChangeMember per
 //     target (again, inside the removal, for members who joined after the
@@ -98,6 +99,11 @@ type Permissions interface {
 	// CanJoin: room.join (joining a public channel, or asking to join a
 	// group that requires approval).
 	CanJoin(ctx context.Context, c Check) error
+	// CanReviewJoin: who is told of a new join request (room.join in a
+	// group that requires approval), asked for each member of the room:
+	// c.UserID and c.Member are that member, c.Action is room.join. Nil
+	// tells them. Approving is adding the user, which is CanAddMembers'.
+	CanReviewJoin(ctx context.Context, c Check) error
 }
 
 // Default implements the permission table of the original package.
@@ -291,4 +297,13 @@ func (Default) CanJoin(_ context.Context, c Check) error {
 		}
 	}
 	return protocol.NewError(protocol.CodeInvalid, protocol.DetailAskAdmin)
+}
+
+// CanReviewJoin tells the room's admins (its creator, admins and
+// moderators) of a join request.
+func (Default) CanReviewJoin(_ context.Context, c Check) error {
+	if !c.IsAdmin() {
+		return denied()
+	}
+	return nil
 }
