@@ -14,8 +14,11 @@ import (
 // Handlers and error handlers return it; rtchat turns it into an error frame.
 type Error = protocol.Error
 
-// PermissionHandler decides who may do what, one method per check. Embed
-// DefaultPermissions in a custom type to override a single rule.
+// PermissionHandler decides who may do what, one method per check: every
+// rule the handlers apply but the structural invariants (a 1:1 keeps its two
+// participants, a room's cap) is one of its methods; handler.Permissions
+// lists which event calls which. Embed DefaultPermissions in a custom type
+// to override a single rule.
 type PermissionHandler = handler.Permissions
 
 // DefaultPermissions is the original package's permission table.

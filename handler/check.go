@@ -28,3 +28,13 @@ func accessRoom(ctx context.Context, r *Request, roomID string) (Check, error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// changeMembers asks CanChangeMember about each of chk.Targets.
+func changeMembers(ctx context.Context, r *Request, chk Check) error {
+	for _, t := range chk.Targets {
+		if err := r.Env.Perms.CanChangeMember(ctx, chk, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

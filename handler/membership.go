@@ -86,8 +86,9 @@ func RoomJoin(ctx context.Context, r *Request) error {
 }
 
 // requestJoin records the caller's request to join a group that requires
-// approval and tells the caller and the room's admins. Asking again is not
-// an error: the caller is answered again, the admins are not told twice.
+// approval and tells the caller and the members CanReviewJoin allows (by
+// default the room's admins). Asking again is not an error: the caller is
+// answered again, the admins are not told twice.
 func requestJoin(ctx context.Context, r *Request, roomID string) error {
 	var (
 		room    *model.Room
@@ -102,12 +103,7 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 		if members, err = tx.Members(ctx); err != nil {
 			return err
 		}
-		for _, m := range members {
-			member = member || m.UserID == r.UserID
-			if m.IsAdmin() || isCreator(room, m.UserID) {
-				admins = append(admins, m.UserID)
-			}
-		}
+		member = slices.ContainsFunc(members, func(m *model.Member) bool { return m.UserID == r.UserID })
 		if member {
 			return nil // added meanwhile
 		}
@@ -131,7 +127,16 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 	if err := r.Out.Reply(protocol.DispatchRoomJoinRequest, data); err != nil {
 		return err
 	}
-	if !created || len(admins) == 0 {
+	if !created {
+		return nil
+	}
+	for _, m := range members {
+		reviewer := Check{UserID: m.UserID, Room: room, Member: m, Action: protocol.EventRoomJoin}
+		if r.Env.Perms.CanReviewJoin(ctx, reviewer) == nil {
+			admins = append(admins, m.UserID)
+		}
+	}
+	if len(admins) == 0 {
 		return nil
 	}
 	return r.Out.User(ctx, protocol.DispatchRoomJoinRequest, data, admins...)
@@ -152,10 +157,11 @@ func RoomLeave(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanAccessRoom(ctx, chk); err != nil {
+	if err := r.Env.Perms.CanLeave(ctx, chk); err != nil {
 		return err
 	}
 	if chk.Room.Type == model.TypeOneToOne {
+		// Whatever a custom rule allows, a 1:1 keeps its two participants.
 		return protocol.NewError(protocol.CodeInvalid, protocol.DetailLeaveOnlyGroups)
 	}
 	if chk.Member == nil {
@@ -164,7 +170,7 @@ func RoomLeave(ctx context.Context, r *Request) error {
 
 	unlock := r.Env.LockRoom(chk.Room.ID)
 	defer unlock()
-	res, err := removeMembers(ctx, r, chk.Room.ID, []int64{r.UserID}, false)
+	res, err := removeMembers(ctx, r, chk.Room.ID, []int64{r.UserID}, nil)
 	if err != nil {
 		return err
 	}
@@ -274,10 +280,13 @@ func RoomRemoveMembers(ctx context.Context, r *Request) error {
 	if chk.Room.Type == model.TypeOneToOne {
 		return protocol.NewError(protocol.CodeInvalid, protocol.DetailOneToOneSize)
 	}
+	if err := changeMembers(ctx, r, chk); err != nil {
+		return err
+	}
 
 	unlock := r.Env.LockRoom(chk.Room.ID)
 	defer unlock()
-	res, err := removeMembers(ctx, r, chk.Room.ID, ids, true)
+	res, err := removeMembers(ctx, r, chk.Room.ID, ids, &chk)
 	if err != nil {
 		return err
 	}
@@ -299,10 +308,12 @@ type removal struct {
 }
 
 // removeMembers removes the members among ids in one transaction and
-// deletes the room when nobody remains. With keepCreator, the creator is
-// never among the removed unless the caller is the creator: the permission
-// check came before the transaction and the creator may have joined since.
-func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, keepCreator bool) (removal, error) {
+// deletes the room when nobody remains. With chk (room.remove_members), a
+// member who is not among chk.Targets joined after the permission check:
+// CanChangeMember decides on them inside the transaction, and those it
+// refuses are skipped (by default the creator, unless the caller is the
+// creator).
+func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, chk *Check) (removal, error) {
 	var res removal
 	err := r.Env.Store.RoomTx(ctx, roomID, func(ctx context.Context, tx *model.RoomTx) error {
 		res = removal{room: tx.Room}
@@ -311,8 +322,12 @@ func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, 
 			return err
 		}
 		for _, m := range present {
-			if keepCreator && isCreator(tx.Room, m.UserID) && m.UserID != r.UserID {
-				continue
+			if chk != nil && !slices.ContainsFunc(chk.Targets, func(t *model.Member) bool { return t.UserID == m.UserID }) {
+				late := *chk
+				late.Room = tx.Room
+				if r.Env.Perms.CanChangeMember(ctx, late, m) != nil {
+					continue
+				}
 			}
 			res.removed = append(res.removed, m.UserID)
 		}

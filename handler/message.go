@@ -108,24 +108,31 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	var source *model.Message
 	switch {
 	case ef.ParentMessageID != "":
-		// A reply stays in its room: quoting a message of another room
-		// would show it to members who cannot read that room. So the
-		// room and membership just read are the parent's too.
+		// The parent is read as any message the sender asks about (4004,
+		// then CanAccessMessage), then CanReplyTo decides; by default a
+		// reply stays in its room. The room and membership just read are
+		// the parent's when it is of the same room.
 		parent, err := r.Env.Store.MessageInRoom(ctx, chk.Room.ID, ef.ParentMessageID)
-		if errors.Is(err, model.ErrNotFound) {
-			// Not in this room: answer as for any message the sender asks
-			// about (4004, 4002), and 4003 when it is readable elsewhere.
-			if _, err := accessMessages(ctx, r, []string{ef.ParentMessageID}); err != nil {
+		pc := chk
+		switch {
+		case errors.Is(err, model.ErrNotFound):
+			checks, err := accessMessages(ctx, r, []string{ef.ParentMessageID})
+			if err != nil {
 				return nil, err
 			}
-			return nil, protocol.Invalid(protocol.FieldErrors{"extra_fields.parent_message_id": {"You can only reply to a message of the same room."}})
-		}
-		if err != nil {
+			pc = checks[ef.ParentMessageID]
+			parent = pc.Message
+		case err != nil:
 			return nil, err
+		default:
+			pc.Message = parent
+			if err := r.Env.Perms.CanAccessMessage(ctx, pc); err != nil {
+				return nil, err
+			}
 		}
-		pc := chk
-		pc.Message = parent
-		if err := r.Env.Perms.CanAccessMessage(ctx, pc); err != nil {
+		rc := chk
+		rc.Message = parent
+		if err := r.Env.Perms.CanReplyTo(ctx, rc); err != nil {
 			return nil, err
 		}
 		msg.ParentMessageID, msg.ParentMessage, source = &parent.ID, parent, parent

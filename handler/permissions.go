@@ -36,30 +36,74 @@ func (c Check) IsAdmin() bool {
 
 // Permissions decides who may do what. Each method returns nil to allow, or
 // the error to answer (usually a 4002 *protocol.Error). Embed Default in a
-// custom type to override one rule and keep the others.
+// custom type to override one rule and keep the others: the handlers call
+// every method through the interface, so an override takes effect wherever
+// its rule applies.
+//
+// Which event calls which method:
+//   - message.send: CanSend; with a reply, CanAccessMessage on the parent
+//     then CanReplyTo; with a forward, CanAccessMessage on the source.
+//   - message.typing: CanSend.
+//   - room.info, room.messages: CanAccessRoom.
+//   - room.leave: CanLeave.
+//   - message.read, message.acknowledged, message.react: CanAccessMessage.
+//   - message.modify: CanAccessMessage, then CanModifyMessage per message.
+//   - room.join: CanJoin; a join request is told to the members
+//     CanReviewJoin allows.
+//   - room.add_members: CanAddMembers.
+//   - room.remove_members: CanRemoveMembers, then CanChangeMember per
+//     target (again, inside the removal, for members who joined after the
+//     check).
+//   - room.modify: CanAdministerRoom, then CanChangeMember per target of
+//     the role and grant actions.
+//
+// Structural invariants are not permissions and stay in the handlers,
+// whatever a custom rule allows: a 1:1 keeps exactly its two participants
+// (nobody joins, leaves, is added to or removed from one: 4003), the
+// messages of one message.modify belong to one room (4003), a message is a
+// reply or a forward, not both, and a room's member cap holds.
 type Permissions interface {
 	// CanSend: message.send and message.typing.
 	CanSend(ctx context.Context, c Check) error
-	// CanAccessRoom: room.info, room.messages, and room.leave (only a
-	// member leaves).
+	// CanAccessRoom: room.info and room.messages.
 	CanAccessRoom(ctx context.Context, c Check) error
+	// CanLeave: room.leave. The handler refuses a 1:1 (4003) and an
+	// outsider (4002, nothing to leave) whatever this allows.
+	CanLeave(ctx context.Context, c Check) error
 	// CanAccessMessage: reading a message: message.read,
 	// message.acknowledged and message.react (c.Message is set), and the
-	// source of a reply or forward.
+	// source of a reply or forward (c.Room is the source's room).
 	CanAccessMessage(ctx context.Context, c Check) error
+	// CanReplyTo: message.send with extra_fields.parent_message_id, after
+	// CanAccessMessage allowed reading the parent. c.Room and c.Member are
+	// the room the reply is sent to and the sender's membership of it;
+	// c.Message is the parent, which may belong to another room.
+	CanReplyTo(ctx context.Context, c Check) error
 	// CanModifyMessage: editing or deleting a message.
 	CanModifyMessage(ctx context.Context, c Check) error
 	// CanAddMembers: room.add_members (approving a join request included).
 	CanAddMembers(ctx context.Context, c Check) error
-	// CanRemoveMembers: room.remove_members; c.Targets are the members to
-	// remove.
+	// CanRemoveMembers: room.remove_members, whom the caller may remove in
+	// general; c.Targets are the members to remove, each also checked
+	// through CanChangeMember.
 	CanRemoveMembers(ctx context.Context, c Check) error
 	// CanAdministerRoom: room.modify (c.Action is the modify action; for the
-	// role and grant actions c.Targets are the members it applies to).
+	// role and grant actions c.Targets are the members it applies to, each
+	// also checked through CanChangeMember).
 	CanAdministerRoom(ctx context.Context, c Check) error
+	// CanChangeMember: whether the caller may apply c.Action
+	// (room.remove_members, or a room.modify role or grant action) to the
+	// member target, after the action's own check allowed it. It protects
+	// the creator and the admins.
+	CanChangeMember(ctx context.Context, c Check, target *model.Member) error
 	// CanJoin: room.join (joining a public channel, or asking to join a
 	// group that requires approval).
 	CanJoin(ctx context.Context, c Check) error
+	// CanReviewJoin: who is told of a new join request (room.join in a
+	// group that requires approval), asked for each member of the room:
+	// c.UserID and c.Member are that member, c.Action is room.join. Nil
+	// tells them. Approving is adding the user, which is CanAddMembers'.
+	CanReviewJoin(ctx context.Context, c Check) error
 }
 
 // Default implements the permission table of the original package.
@@ -96,10 +140,37 @@ func (Default) CanAccessRoom(_ context.Context, c Check) error {
 	return nil
 }
 
+// CanLeave allows a member to leave a group or channel: an outsider is
+// refused (4002) before the room type is looked at, a 1:1 is 4003
+// (protocol.DetailLeaveOnlyGroups; the handler refuses it anyway).
+func (Default) CanLeave(_ context.Context, c Check) error {
+	if c.Member == nil {
+		return denied()
+	}
+	if c.Room.Type == model.TypeOneToOne {
+		return protocol.NewError(protocol.CodeInvalid, protocol.DetailLeaveOnlyGroups)
+	}
+	return nil
+}
+
 // CanAccessMessage allows members of the message's room.
 func (Default) CanAccessMessage(_ context.Context, c Check) error {
 	if c.Member == nil {
 		return denied()
+	}
+	return nil
+}
+
+// DetailReplySameRoom answers a reply to a message of another room, under
+// extra_fields.parent_message_id.
+const DetailReplySameRoom = "You can only reply to a message of the same room."
+
+// CanReplyTo allows replying to a message of the same room only (4003, a
+// field error under extra_fields.parent_message_id): quoting a message of
+// another room would show it to members who cannot read that room.
+func (Default) CanReplyTo(_ context.Context, c Check) error {
+	if c.Message == nil || c.Message.RoomID != c.Room.ID {
+		return protocol.Invalid(protocol.FieldErrors{"extra_fields.parent_message_id": {DetailReplySameRoom}})
 	}
 	return nil
 }
@@ -121,23 +192,35 @@ func (Default) CanAddMembers(_ context.Context, c Check) error {
 
 // CanRemoveMembers allows group admins and members granted
 // can_remove_participants, channel admins and members granted
-// can_remove_subscribers; never in a 1:1 (4003). Whoever removes, the
-// creator is never removed by someone else, and only the creator removes
-// an admin or moderator other than oneself (c.Targets).
+// can_remove_subscribers; never in a 1:1 (4003). Which members they may
+// remove is CanChangeMember's.
 func (Default) CanRemoveMembers(_ context.Context, c Check) error {
-	err := memberChange(c, func(m *model.Member) bool { return m.CanRemoveParticipants }, func(m *model.Member) bool { return m.CanRemoveSubscribers })
-	if err != nil {
-		return err
+	return memberChange(c, func(m *model.Member) bool { return m.CanRemoveParticipants }, func(m *model.Member) bool { return m.CanRemoveSubscribers })
+}
+
+// CanChangeMember protects the creator and the admins. Anyone may act on
+// oneself. room.remove_members: the creator is never removed by someone
+// else (4002 DetailCreatorProtected), and only the creator removes an admin
+// or moderator (4002 DetailAdminProtected). room.modify remove_admin and
+// remove_moderator: nobody else takes the creator's role away (4002
+// DetailCreatorProtected). The grant actions and the other role actions
+// apply to any member.
+func (Default) CanChangeMember(_ context.Context, c Check, t *model.Member) error {
+	if t.UserID == c.UserID {
+		return nil
 	}
-	for _, t := range c.Targets {
-		if t.UserID == c.UserID {
-			continue
-		}
-		if c.Room.CreatorID != nil && t.UserID == *c.Room.CreatorID {
+	creator := c.Room.CreatorID != nil && t.UserID == *c.Room.CreatorID
+	switch c.Action {
+	case protocol.EventRoomRemoveMembers:
+		if creator {
 			return protocol.Denied(DetailCreatorProtected)
 		}
 		if t.IsAdmin() && !c.IsCreator() {
 			return protocol.Denied(DetailAdminProtected)
+		}
+	case ModifyRemoveAdmin, ModifyRemoveModerator:
+		if creator {
+			return protocol.Denied(DetailCreatorProtected)
 		}
 	}
 	return nil
@@ -173,8 +256,8 @@ func memberChange(c Check, groupGrant, channelGrant func(*model.Member) bool) er
 }
 
 // CanAdministerRoom allows admins (any participant of a 1:1); deleting a room
-// is for its creator only (either participant of a 1:1). The creator keeps
-// the admin or moderator role: nobody else takes it away (c.Targets).
+// is for its creator only (either participant of a 1:1). Which members the
+// role and grant actions may change is CanChangeMember's.
 func (Default) CanAdministerRoom(_ context.Context, c Check) error {
 	if c.Member == nil {
 		return denied()
@@ -190,13 +273,6 @@ func (Default) CanAdministerRoom(_ context.Context, c Check) error {
 	}
 	if !c.IsAdmin() {
 		return denied()
-	}
-	if c.Action == ModifyRemoveAdmin || c.Action == ModifyRemoveModerator {
-		for _, t := range c.Targets {
-			if c.Room.CreatorID != nil && t.UserID == *c.Room.CreatorID && t.UserID != c.UserID {
-				return protocol.Denied(DetailCreatorProtected)
-			}
-		}
 	}
 	return nil
 }
@@ -221,4 +297,13 @@ func (Default) CanJoin(_ context.Context, c Check) error {
 		}
 	}
 	return protocol.NewError(protocol.CodeInvalid, protocol.DetailAskAdmin)
+}
+
+// CanReviewJoin tells the room's admins (its creator, admins and
+// moderators) of a join request.
+func (Default) CanReviewJoin(_ context.Context, c Check) error {
+	if !c.IsAdmin() {
+		return denied()
+	}
+	return nil
 }

@@ -102,6 +102,9 @@ func RoomModify(ctx context.Context, r *Request) error {
 	if err := r.Env.Perms.CanAdministerRoom(ctx, chk); err != nil {
 		return err
 	}
+	if err := changeMembers(ctx, r, chk); err != nil {
+		return err
+	}
 
 	switch in.Action {
 	case ModifyUpdate:
