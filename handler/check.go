@@ -21,7 +21,7 @@ func accessRoom(ctx context.Context, r *Request, roomID string) (Check, error) {
 	if err != nil {
 		return Check{}, err
 	}
-	if err := r.Env.Perms.CanAccessRoom(ctx, chk); err != nil {
+	if err := r.perms().CanAccessRoom(ctx, chk); err != nil {
 		return Check{}, err
 	}
 	return chk, nil
@@ -32,7 +32,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // changeMembers asks CanChangeMember about each of chk.Targets.
 func changeMembers(ctx context.Context, r *Request, chk Check) error {
 	for _, t := range chk.Targets {
-		if err := r.Env.Perms.CanChangeMember(ctx, chk, t); err != nil {
+		if err := r.perms().CanChangeMember(ctx, chk, t); err != nil {
 			return err
 		}
 	}

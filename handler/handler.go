@@ -24,6 +24,11 @@ type Request struct {
 	RequestID string
 	// UserID is the authenticated user.
 	UserID int64
+	// System marks a request the app makes from Go as the system (UserID
+	// 0, serializer.SystemUserID), with no connection: the permission
+	// rules give way to it (see Request.Perms); the structural invariants
+	// still hold.
+	System bool
 	// ConnID identifies the connection (and its session row).
 	ConnID string
 	// Data is the raw "data" of the frame.

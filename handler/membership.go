@@ -36,7 +36,7 @@ func RoomJoin(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanJoin(ctx, chk); err != nil {
+	if err := r.perms().CanJoin(ctx, chk); err != nil {
 		return err
 	}
 	if chk.Member == nil && chk.Room.Type == model.TypeOneToOne {
@@ -157,7 +157,7 @@ func RoomLeave(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanLeave(ctx, chk); err != nil {
+	if err := r.perms().CanLeave(ctx, chk); err != nil {
 		return err
 	}
 	if chk.Room.Type == model.TypeOneToOne {
@@ -196,7 +196,7 @@ func RoomAddMembers(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanAddMembers(ctx, chk); err != nil {
+	if err := r.perms().CanAddMembers(ctx, chk); err != nil {
 		return err
 	}
 	if chk.Room.Type == model.TypeOneToOne {
@@ -274,7 +274,7 @@ func RoomRemoveMembers(ctx context.Context, r *Request) error {
 	if chk.Targets, err = r.Env.Store.Memberships(ctx, chk.Room.ID, ids); err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanRemoveMembers(ctx, chk); err != nil {
+	if err := r.perms().CanRemoveMembers(ctx, chk); err != nil {
 		return err
 	}
 	if chk.Room.Type == model.TypeOneToOne {
@@ -325,7 +325,7 @@ func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, 
 			if chk != nil && !slices.ContainsFunc(chk.Targets, func(t *model.Member) bool { return t.UserID == m.UserID }) {
 				late := *chk
 				late.Room = tx.Room
-				if r.Env.Perms.CanChangeMember(ctx, late, m) != nil {
+				if r.perms().CanChangeMember(ctx, late, m) != nil {
 					continue
 				}
 			}

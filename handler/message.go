@@ -96,7 +96,7 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Env.Perms.CanSend(ctx, chk); err != nil {
+	if err := r.perms().CanSend(ctx, chk); err != nil {
 		return nil, err
 	}
 	now := model.Now()
@@ -126,7 +126,7 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 			return nil, err
 		default:
 			pc.Message = parent
-			if err := r.Env.Perms.CanAccessMessage(ctx, pc); err != nil {
+			if err := r.perms().CanAccessMessage(ctx, pc); err != nil {
 				return nil, err
 			}
 		}

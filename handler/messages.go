@@ -81,7 +81,7 @@ func accessMessages(ctx context.Context, r *Request, ids []string) (map[string]C
 	checks := make(map[string]Check, len(msgs))
 	for _, m := range msgs {
 		chk := Check{UserID: r.UserID, Room: rooms[m.RoomID], Member: members[m.RoomID], Action: r.Event, Message: m}
-		if err := r.Env.Perms.CanAccessMessage(ctx, chk); err != nil {
+		if err := r.perms().CanAccessMessage(ctx, chk); err != nil {
 			return nil, err
 		}
 		checks[m.ID] = chk

@@ -50,7 +50,7 @@ func MessageModify(ctx context.Context, r *Request) error {
 		room = chk.Room
 	}
 	for _, chk := range checks {
-		if err := r.Env.Perms.CanModifyMessage(ctx, chk); err != nil {
+		if err := r.perms().CanModifyMessage(ctx, chk); err != nil {
 			return err
 		}
 	}

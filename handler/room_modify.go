@@ -99,7 +99,7 @@ func RoomModify(ctx context.Context, r *Request) error {
 			return err
 		}
 	}
-	if err := r.Env.Perms.CanAdministerRoom(ctx, chk); err != nil {
+	if err := r.perms().CanAdministerRoom(ctx, chk); err != nil {
 		return err
 	}
 	if err := changeMembers(ctx, r, chk); err != nil {

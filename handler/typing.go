@@ -28,7 +28,7 @@ func MessageTyping(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Env.Perms.CanSend(ctx, chk); err != nil {
+	if err := r.perms().CanSend(ctx, chk); err != nil {
 		return err
 	}
 	if !r.Env.typing.allow(r.UserID, chk.Room.ID, typing, r.Env.Settings.TypingThrottle, time.Now()) {

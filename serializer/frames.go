@@ -104,7 +104,8 @@ type MembersAddedInput struct {
 	Room any
 	// Added are the new members (none when the caller was already a member).
 	Added []int64
-	// AddedBy is "self" or the username of the member who added them.
+	// AddedBy is "self", the username of the member who added them, or
+	// "system" (SystemUsername) when the app added them from Go.
 	AddedBy string
 }
 
@@ -127,7 +128,8 @@ type MembersRemovedInput struct {
 	// Room is the room detail, already rendered by the Room serializer.
 	Room    any
 	Removed []int64
-	// RemovedBy is "self" or the username of the member who removed them.
+	// RemovedBy is "self", the username of the member who removed them, or
+	// "system" (SystemUsername) when the app removed them from Go.
 	RemovedBy string
 }
 

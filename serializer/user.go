@@ -40,16 +40,21 @@ type UserLookup func(ctx context.Context, ids []int64) (map[int64]User, error)
 // Users is the set of users one payload refers to.
 type Users map[int64]User
 
-// Get returns the user with id, or the default {id, username: "<id>"}.
+// Get returns the user with id, or the default {id, username: "<id>"};
+// SystemUserID is {id: 0, username: "system"}.
 func (us Users) Get(id int64) User {
 	if u, ok := us[id]; ok {
 		return u
+	}
+	if id == SystemUserID {
+		return systemUser()
 	}
 	return User{ID: id, Username: strconv.FormatInt(id, 10)}
 }
 
 // Resolve looks up ids (duplicates allowed) with lookup, which may be nil.
 // Users the lookup does not return are left out; Get shows them by id.
+// SystemUserID is never looked up.
 func Resolve(ctx context.Context, lookup UserLookup, ids []int64) (Users, error) {
 	us := make(Users, len(ids))
 	if lookup == nil || len(ids) == 0 {
@@ -58,10 +63,13 @@ func Resolve(ctx context.Context, lookup UserLookup, ids []int64) (Users, error)
 	uniq := make([]int64, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		if !seen[id] {
+		if !seen[id] && id != SystemUserID {
 			seen[id] = true
 			uniq = append(uniq, id)
 		}
+	}
+	if len(uniq) == 0 {
+		return us, nil
 	}
 	found, err := lookup(ctx, uniq)
 	if err != nil {
