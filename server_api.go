@@ -239,4 +239,3 @@ func (c *Chat) PublishToUsers(ctx context.Context, eventType string, data any, u
 	}
 	return c.consumer.PublishUsers(ctx, eventType, data, userIDs...)
 }
-
