@@ -53,7 +53,9 @@ func (a Answer) Find(eventType string) (AnswerFrame, bool) {
 // connections. userID 0 is the system (serializer.SystemUserID): the
 // permission rules give way to it (handler.Request.System).
 //
-// The event timeout applies on top of ctx, and Close ends the call. A
+// The hooks around a connection's events (Hooks.AroundEvent) do not run:
+// there is no connection. The event timeout applies on top of ctx, and
+// Close ends the call. A
 // failure is the *protocol.Error a client would get (mapped by the app's
 // error handler, then MapError); when the cause is not itself a
 // *protocol.Error it is wrapped too, so errors.Is finds it.
