@@ -206,34 +206,5 @@ func TestCreatedArchived(t *testing.T) {
 // TestBuiltinEvents: in a room that is not archived the built-in events
 // work as in echoexample: send, history, reaction.
 func TestBuiltinEvents(t *testing.T) {
-	eachDB(t, func(t *testing.T, e *exampletest.Env) {
-		p := meet(t, e)
-		room := exampletest.CreateGroup(t, p.a, "plain", map[string]any{"theme": "dark"}, []int64{p.bob.ID}, p.b)
-		m := send(t, p.a, room, "hi bob")
-		f := exampletest.Request(t, p.b, protocol.EventRoomMessages, map[string]any{"room_id": room}, protocol.DispatchRoomMessages)
-		h, err := client.Decode[struct {
-			Data struct {
-				Messages []message `json:"messages"`
-			} `json:"data"`
-		}](f)
-		if err != nil || len(h.Data.Messages) != 1 || h.Data.Messages[0].ID != m.ID {
-			t.Fatalf("room.messages = %s (%v), want ann's message", f.Data, err)
-		}
-		exampletest.Request(t, p.b, protocol.EventMessageReact, map[string]any{
-			"type": "add", "message_id": m.ID, "reaction_content": "👍",
-		}, protocol.DispatchReaction)
-		got, err := p.a.Next(exampletest.Ctx(t), protocol.DispatchReaction)
-		if err != nil {
-			t.Fatalf("ann waiting for bob's reaction: %v", err)
-		}
-		rx, err := client.Decode[struct {
-			Action  string `json:"action"`
-			Message struct {
-				ID string `json:"id"`
-			} `json:"message"`
-		}](got)
-		if err != nil || rx.Action != "add" || rx.Message.ID != m.ID {
-			t.Fatalf("ann's reaction.dispatch = %s (%v)", got.Data, err)
-		}
-	})
+	eachDB(t, exampletest.BuiltinEvents)
 }

@@ -79,6 +79,9 @@ type Env struct {
 	WS string
 	// HTTP is a client for the app; it keeps no cookies.
 	HTTP *http.Client
+	// Config is the app's configuration, its database included, for tests
+	// that look at the database themselves (Config.OpenDB).
+	Config exampleapp.Config
 
 	shutdown func() error // the app's shutdown, once
 }
@@ -141,7 +144,7 @@ func StartConfig(tb testing.TB, build Build, cfg exampleapp.Config) *Env {
 	tb.Cleanup(srv.Close) // runs first: the clients, then the server, then the app
 	return &Env{
 		URL: srv.URL, WS: "ws" + strings.TrimPrefix(srv.URL, "http") + "/messaging/", HTTP: srv.Client(),
-		shutdown: once,
+		Config: cfg, shutdown: once,
 	}
 }
 

@@ -64,3 +64,43 @@ func CreateGroup(tb testing.TB, c *client.Client, name string, preferences map[s
 	}
 	return room.ID
 }
+
+// BuiltinEvents checks that rtchat's own events still work in an app that
+// adds or changes some: in a new group of two users, a message.send reaches
+// both, room.messages shows it, and a message.react reaches the sender.
+func BuiltinEvents(t *testing.T, e *Env) {
+	t.Helper()
+	ctx := testCtx(t)
+	ann := e.Register(t, "builtin-ann", "ann-password")
+	bob := e.Register(t, "builtin-bob", "bob-password")
+	a := e.Dial(t, e.WS, client.WithToken(ann.Token))
+	b := e.Dial(t, e.WS, client.WithToken(bob.Token))
+	room := CreateGroup(t, a, "built-in events", map[string]any{"theme": "dark"}, []int64{bob.ID}, b)
+
+	f, err := a.SendMessage(ctx, room, "hi bob")
+	if err != nil {
+		t.Fatalf("message.send: %v", err)
+	}
+	sent := decode[message](t, f)
+	if got := nextMessage(t, b, "bob"); got.ID != sent.ID || got.Content != "hi bob" || got.Sender.ID != ann.ID {
+		t.Fatalf("bob got %+v, want ann's %q", got, "hi bob")
+	}
+	f = Request(t, b, protocol.EventRoomMessages, map[string]any{"room_id": room}, protocol.DispatchRoomMessages)
+	if h := decode[history](t, f); len(h.Data.Messages) != 1 || h.Data.Messages[0].ID != sent.ID {
+		t.Fatalf("room.messages = %s, want ann's message", f.Data)
+	}
+	Request(t, b, protocol.EventMessageReact, map[string]any{
+		"type": "add", "message_id": sent.ID, "reaction_content": "👍",
+	}, protocol.DispatchReaction)
+	got, err := a.Next(ctx, protocol.DispatchReaction)
+	if err != nil {
+		t.Fatalf("ann waiting for bob's reaction: %v", err)
+	}
+	rx := decode[struct {
+		Action  string  `json:"action"`
+		Message message `json:"message"`
+	}](t, got)
+	if rx.Action != "add" || rx.Message.ID != sent.ID {
+		t.Fatalf("ann's reaction.dispatch = %s, want bob's add on her message", got.Data)
+	}
+}
