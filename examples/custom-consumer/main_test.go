@@ -388,3 +388,27 @@ func TestSessionLength(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrateAgain: the app's migrations run at every start; on a database
+// that has them they change nothing and keep the rows.
+func TestMigrateAgain(t *testing.T) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := exampletest.Ctx(t)
+			db := dbtest.Open(t, kind)
+			if err := Migrate(ctx, db); err != nil {
+				t.Fatalf("first migration: %v", err)
+			}
+			pin := &Pin{MessageID: uuid.NewString(), RoomID: uuid.NewString(), PinnedBy: 1, PinnedAt: time.Now().UTC()}
+			if _, err := db.NewInsert().Model(pin).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := Migrate(ctx, db); err != nil {
+				t.Fatalf("second migration: %v", err)
+			}
+			if n, err := db.NewSelect().Model((*Pin)(nil)).Count(ctx); err != nil || n != 1 {
+				t.Fatalf("pins after migrating again: %d, %v; want 1", n, err)
+			}
+		})
+	}
+}

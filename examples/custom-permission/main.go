@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -42,6 +43,7 @@ func build(vips []string) exampleapp.Build {
 		if err != nil {
 			return nil, errors.Join(err, app.Close())
 		}
+		slog.Info("custom-permission: VIP users in archived rooms", "vips", vips)
 		e := echo.New()
 		e.HideBanner = true
 		e.Use(chat.Middleware())
