@@ -12,55 +12,17 @@ package main
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/internal/exampleapp"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, exampleapp.ConfigFromEnv()); err != nil {
-		slog.Error("echoexample", "err", err)
-		os.Exit(1)
-	}
-}
-
-// run serves until ctx ends (SIGINT or SIGTERM), then shuts down.
-func run(ctx context.Context, cfg exampleapp.Config) error {
-	s, err := newServer(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- s.Start(cfg.Addr) }()
-	select {
-	case err = <-errc: // could not listen
-	case <-ctx.Done():
-		slog.Info("echoexample: shutting down")
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return errors.Join(err, s.shutdown(shutdownCtx))
-}
-
-// server is the Echo app with what its shutdown needs.
-type server struct {
-	*echo.Echo
-	app  *exampleapp.App
-	chat *rtchat.Chat
-}
+func main() { exampleapp.Main("echoexample", newServer) }
 
 // newServer builds the app without listening: the database, the chat behind
 // the app's token auth, and the routes.
-func newServer(ctx context.Context, cfg exampleapp.Config) (*server, error) {
+func newServer(ctx context.Context, cfg exampleapp.Config) (*exampleapp.Server, error) {
 	app, err := exampleapp.New(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -79,16 +41,5 @@ func newServer(ctx context.Context, cfg exampleapp.Config) (*server, error) {
 	for _, r := range app.Routes() {
 		e.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
 	}
-	return &server{Echo: e, app: app, chat: chat}, nil
-}
-
-// shutdown closes the WebSockets first, since http.Server.Shutdown does not
-// wait for hijacked connections, then stops the HTTP server, then closes the
-// database once nothing uses it.
-func (s *server) shutdown(ctx context.Context) error {
-	err := s.chat.Close(ctx)
-	if err2 := s.Shutdown(ctx); err2 != nil && !errors.Is(err2, http.ErrServerClosed) {
-		err = errors.Join(err, err2)
-	}
-	return errors.Join(err, s.app.Close())
+	return &exampleapp.Server{Handler: e, App: app, Chat: chat}, nil
 }

@@ -20,6 +20,8 @@ type App struct {
 	secret []byte
 	cfg    Config
 	log    *slog.Logger
+	// dummyHash is compared against for unknown users (see newDummyHash).
+	dummyHash func() []byte
 }
 
 // New opens the database of cfg, creates the users table if needed and
@@ -46,7 +48,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log}, nil
+	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log, dummyHash: newDummyHash(cfg.passwordCost())}, nil
 }
 
 // DB returns the app's database, which rtchat shares.

@@ -45,6 +45,11 @@ type Config struct {
 	// besides the page's own (ALLOWED_ORIGINS, comma-separated), passed to
 	// rtchat.WithAllowedOrigins.
 	AllowedOrigins []string
+	// PasswordCost is the bcrypt cost of new password hashes. Default
+	// bcrypt.DefaultCost; tests set bcrypt.MinCost, since hashing at the
+	// default cost takes a second under the race detector. Not read from
+	// the environment.
+	PasswordCost int
 }
 
 // ConfigFromEnv reads the Config from ADDR, DATABASE_URL, SQLITE_PATH,

@@ -6,5 +6,8 @@
 //
 // Only the framework glue differs between the examples: how the API routes
 // are mounted and how the chat's auth reads the user from the framework's
-// context. Both read the user with App.UserFromRequest.
+// context. Both read the user with App.UserFromRequest. Each app's main is
+// exampleapp.Main with the app's Build, which serves it until SIGINT or
+// SIGTERM and shuts it down in order; its tests give the same Build to
+// package exampletest. The apps under examples/ are built the same way.
 package exampleapp

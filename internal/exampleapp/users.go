@@ -48,12 +48,23 @@ const (
 	maxPasswordLen = 72
 )
 
-// dummyHash is compared against when the user does not exist, so a login
-// takes as long for an unknown name as for a wrong password.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not anyone's password"), bcrypt.DefaultCost)
-	return h
-})
+// newDummyHash returns the hash compared against when the user does not
+// exist, made once at the app's cost, so a login takes as long for an
+// unknown name as for a wrong password.
+func newDummyHash(cost int) func() []byte {
+	return sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("not anyone's password"), cost)
+		return h
+	})
+}
+
+// passwordCost is PasswordCost or its default.
+func (c Config) passwordCost() int {
+	if c.PasswordCost == 0 {
+		return bcrypt.DefaultCost
+	}
+	return c.PasswordCost
+}
 
 // createUsersTable creates example_users if needed, on SQLite and Postgres.
 func createUsersTable(ctx context.Context, db *bun.DB) error {
@@ -84,7 +95,7 @@ func validateCredentials(username, password string) string {
 // CreateUser stores a new user with a bcrypt hash of password. A username in
 // use is ErrUsernameTaken.
 func (a *App) CreateUser(ctx context.Context, username, password string) (*User, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.passwordCost())
 	if err != nil {
 		return nil, fmt.Errorf("exampleapp: hash password: %w", err)
 	}
@@ -110,7 +121,7 @@ func (a *App) Authenticate(ctx context.Context, username, password string) (*Use
 	u := new(User)
 	err := a.db.NewSelect().Model(u).Where("username = ?", username).Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

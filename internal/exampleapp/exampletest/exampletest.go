@@ -23,12 +23,12 @@ import (
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/internal/exampleapp"
 	"github.com/rtchat/rtchat/protocol"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Build builds an example app for cfg the way its main does, without
-// listening: its handler, and the shutdown that closes the chat's
-// connections and the database.
-type Build func(ctx context.Context, cfg exampleapp.Config) (h http.Handler, shutdown func(context.Context) error, err error)
+// listening: each example's own newServer, as it passes to exampleapp.Main.
+type Build = exampleapp.Build
 
 // testSecret is the JWT_SECRET of the apps under test, so scenarios can
 // forge tokens.
@@ -79,6 +79,9 @@ type Env struct {
 	WS string
 	// HTTP is a client for the app; it keeps no cookies.
 	HTTP *http.Client
+	// Config is the app's configuration, its database included, for tests
+	// that look at the database themselves (Config.OpenDB).
+	Config exampleapp.Config
 
 	shutdown func() error // the app's shutdown, once
 }
@@ -96,7 +99,7 @@ func (e *Env) Shutdown(tb testing.TB) {
 // and serves it with httptest until the end of the test.
 func Start(tb testing.TB, build Build, kind string) *Env {
 	tb.Helper()
-	cfg := exampleapp.Config{Addr: "127.0.0.1:0", JWTSecret: testSecret, AllowedOrigins: []string{AllowedOrigin}}
+	cfg := TestConfig()
 	switch kind {
 	case "sqlite":
 		cfg.SQLitePath = filepath.Join(tb.TempDir(), "example.db")
@@ -108,29 +111,40 @@ func Start(tb testing.TB, build Build, kind string) *Env {
 	return StartConfig(tb, build, cfg)
 }
 
+// TestConfig is the Config the scenarios start an app with, without a
+// database: a known JWT secret, AllowedOrigin, and the cheapest bcrypt cost,
+// so registering is fast under the race detector.
+func TestConfig() exampleapp.Config {
+	return exampleapp.Config{
+		Addr: "127.0.0.1:0", JWTSecret: testSecret, AllowedOrigins: []string{AllowedOrigin},
+		PasswordCost: bcrypt.MinCost,
+	}
+}
+
 // StartConfig builds an app for cfg and serves it with httptest until the
 // end of the test.
 func StartConfig(tb testing.TB, build Build, cfg exampleapp.Config) *Env {
 	tb.Helper()
-	h, shutdown, err := build(testCtx(tb), cfg)
+	s, err := build(testCtx(tb), cfg)
 	if err != nil {
 		tb.Fatalf("build the app: %v", err)
 	}
+	// As exampleapp.Serve shuts down, but httptest owns the HTTP server.
 	once := sync.OnceValue(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), exampleapp.ShutdownTimeout)
 		defer cancel()
-		return shutdown(ctx)
+		return s.Close(ctx)
 	})
 	tb.Cleanup(func() {
 		if err := once(); err != nil {
 			tb.Errorf("shut the app down: %v", err)
 		}
 	})
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(s.Handler)
 	tb.Cleanup(srv.Close) // runs first: the clients, then the server, then the app
 	return &Env{
 		URL: srv.URL, WS: "ws" + strings.TrimPrefix(srv.URL, "http") + "/messaging/", HTTP: srv.Client(),
-		shutdown: once,
+		Config: cfg, shutdown: once,
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
-	"github.com/rtchat/rtchat/internal/exampleapp"
 	"github.com/rtchat/rtchat/internal/redistest"
 	"github.com/rtchat/rtchat/protocol"
 )
@@ -15,10 +14,9 @@ import (
 // nodes" describes, without sticky sessions: users registered on either
 // node chat across them, and each sees the other online.
 func TwoNodes(t *testing.T, build Build) {
-	cfg := exampleapp.Config{
-		Addr: "127.0.0.1:0", JWTSecret: testSecret,
-		DatabaseURL: dbtest.PostgresDSN(t), RedisURL: redistest.URL(t), RedisPrefix: redistest.Prefix(t),
-	}
+	cfg := TestConfig()
+	cfg.AllowedOrigins = nil
+	cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix = dbtest.PostgresDSN(t), redistest.URL(t), redistest.Prefix(t)
 	n1, n2 := StartConfig(t, build, cfg), StartConfig(t, build, cfg)
 	ctx := testCtx(t)
 	alice := n1.Register(t, "alice", "alice-password")

@@ -1,0 +1,3 @@
+DROP TABLE example_message_flags;
+--bun:split
+DROP TABLE example_pinned_messages;
