@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/broker"
@@ -428,4 +429,50 @@ func TestBadModels(t *testing.T) {
 		t.Fatalf("a good model: %v", err)
 	}
 	_ = chat.Close(context.Background())
+}
+
+// TestCustomSendStatementCount: an app's message and attachment models cost
+// message.send no statement: on Postgres their columns go in the one
+// statement that stores the message.
+func TestCustomSendStatementCount(t *testing.T) {
+	want := map[string]map[string]int{
+		"fields":            {"postgres": 2, "sqlite": 6},
+		"fields with media": {"postgres": 2, "sqlite": 7},
+	}
+	for _, kind := range dbtest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			counter := &statementCounter{}
+			h := newHarness(t, countedDB(t, kind, counter), append(customMessageOptions(),
+				rtchat.WithModel("Attachment", &appAttachment{Scanned: "pending"}), rtchat.WithInactivityThreshold(time.Hour))...)
+			addColumns(t, h.db, "rtchat_messages", messageColumns...)
+			addColumns(t, h.db, "rtchat_attachments", column{"scanned", "TEXT NOT NULL DEFAULT ''", "TEXT NOT NULL DEFAULT ''"})
+			a := h.dial(t, 1)
+			g := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "g"})
+			ef := map[string]any{"priority": "high", "metadata": map[string]any{"k": "v"}, "is_pinned": true}
+			media := map[string]any{"media": []map[string]any{{"media_url": "https://cdn.example/a.png", "media_type": "image", "mime_type": "image/png"}}}
+			for k, v := range ef {
+				media[k] = v
+			}
+			for name, data := range map[string]map[string]any{
+				"fields":            {"room_id": g.ID, "content": "hi", "extra_fields": ef},
+				"fields with media": {"room_id": g.ID, "content": "pic", "extra_fields": media},
+			} {
+				var f protocol.Frame
+				stmts := counter.during(func() {
+					var err error
+					if f, err = a.Request(testCtx(t), protocol.EventMessageSend, data); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+				})
+				a.Drain(protocol.DispatchMessage)
+				wantFields(t, name, decode[map[string]any](t, f), "high", map[string]any{"k": "v"}, true)
+				if got := len(stmts); got != want[name][kind] {
+					t.Errorf("%s on %s: %d statements, want %d:\n  %s", name, kind, got, want[name][kind], strings.Join(stmts, "\n  "))
+				}
+			}
+			if n := h.count(t, "rtchat_attachments", "scanned = ?", "pending"); n != 1 {
+				t.Fatalf("%d attachments stored with the template's scanned, want 1", n)
+			}
+		})
+	}
 }
