@@ -235,7 +235,9 @@ func WithModel(name string, template any) Option {
 // "JoinRequest", "Modification", "ReactionEvent", "EditHistory", "Typing",
 // "ReadReceipts", "Delivered", "Presence", "Done", "Notifications". The
 // package serializer documents what each receives; each default is an
-// exported func there that a replacement can wrap to add a field. Error
+// exported func there, and serializer.Default(name) the built-in serializer
+// itself, that a replacement can wrap to add a field
+// (serializer.MessageWithFields adds the app's message fields). Error
 // frames are not serialized. Default the built-in ones; an unknown name is
 // an error from New.
 func WithSerializer(name string, s serializer.Serializer) Option {
