@@ -39,7 +39,8 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	for _, o := range opts {
 		o(cfg)
 	}
-	if err := cfg.validate(); err != nil {
+	custom, customErr := cfg.customModels(db)
+	if err := errors.Join(cfg.validate(), customErr); err != nil {
 		return nil, err
 	}
 	if cfg.logger == nil {
@@ -68,7 +69,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			return nil, err
 		}
 	}
-	store := model.NewStore(db)
+	store := model.NewStore(db, model.WithCustom(custom))
 	env := &handler.Env{
 		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Presence: cfg.presence, Log: cfg.logger,
 		Settings: handler.Settings{

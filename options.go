@@ -129,11 +129,6 @@ func (c *config) validate() error {
 	if c.presenceSet && c.presence == nil {
 		c.fail("WithPresence: presence manager is nil")
 	}
-	for name := range c.models {
-		if name == "Room" || !knownModels[name] {
-			c.fail("WithModel: %q cannot be replaced", name)
-		}
-	}
 	for name := range c.serializers {
 		if !serializer.Names(name) {
 			c.fail("WithSerializer: unknown serializer %q", name)
@@ -145,11 +140,6 @@ func (c *config) validate() error {
 		}
 	}
 	return errors.Join(c.errs...)
-}
-
-var knownModels = map[string]bool{
-	"Message": true, "Attachment": true, "Reaction": true, "ReadReceipt": true,
-	"Notification": true, "Session": true, "Member": true,
 }
 
 // WithSoftDelete makes message.modify delete mark messages deleted instead of
@@ -203,15 +193,37 @@ func WithPermissionHandler(p PermissionHandler) Option { return func(c *config) 
 // default. Default none.
 func WithErrorHandler(fn func(error) *Error) Option { return func(c *config) { c.errorHandler = fn } }
 
-// WithModel names a replacement model (MODELS) for any model but Room.
-// Default the built-in models. Only the names are validated for now: custom
-// models are not used yet.
-func WithModel(name string, model any) Option {
+// WithModel replaces one of rtchat's models with the app's own (MODELS):
+// name is "Message", "Attachment", "Reaction", "ReadReceipt",
+// "Notification", "Session" or "Member" (not "Room"), and template a
+// pointer to the app's struct, which embeds rtchat's model (package model)
+// by value with the tag `bun:",extend"`, so it is the same table, and adds
+// columns:
+//
+//	type Message struct {
+//		model.Message `bun:",extend"`
+//		Priority string `bun:"priority,notnull" json:"priority" validate:"oneof=low normal high"`
+//	}
+//
+// rtchat then inserts and reads the app's type: the fields set in template
+// are the defaults of new rows (fields holding maps, slices or pointers are
+// shared with the template, not copied), and every row rtchat hands to a
+// serializer, a permission check or a hook carries the app's value in its
+// Custom field (a *Message above). The app adds its columns to rtchat's
+// table with its own migration, after Migrate. Reading the app's values
+// costs one more query per page of rows for each replaced model; a send
+// with a replaced Message is still one statement on Postgres. To show the
+// app's message fields and let message.send and message.modify set them
+// (extra_fields), replace the Message serializer with
+// serializer.MessageWithFields. Default the built-in models. New refuses an
+// unknown name, a nil template, a template that is not a pointer to a
+// struct, or a struct that does not embed the model it replaces.
+func WithModel(name string, template any) Option {
 	return func(c *config) {
 		if c.models == nil {
 			c.models = map[string]any{}
 		}
-		c.models[name] = model
+		c.models[name] = template
 	}
 }
 
@@ -223,7 +235,9 @@ func WithModel(name string, model any) Option {
 // "JoinRequest", "Modification", "ReactionEvent", "EditHistory", "Typing",
 // "ReadReceipts", "Delivered", "Presence", "Done", "Notifications". The
 // package serializer documents what each receives; each default is an
-// exported func there that a replacement can wrap to add a field. Error
+// exported func there, and serializer.Default(name) the built-in serializer
+// itself, that a replacement can wrap to add a field
+// (serializer.MessageWithFields adds the app's message fields). Error
 // frames are not serialized. Default the built-in ones; an unknown name is
 // an error from New.
 func WithSerializer(name string, s serializer.Serializer) Option {

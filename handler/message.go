@@ -32,6 +32,10 @@ type sendData struct {
 	Content     string    `json:"content"`
 	ClientMsgID string    `json:"client_msg_id" validate:"omitempty,max=64"`
 	ExtraFields sendExtra `json:"extra_fields"`
+
+	// custom is the app's message value with its extra_fields (see
+	// extra_fields.go), or nil.
+	custom any
 }
 
 // sendAttempts is how often message.send checks its permission again when
@@ -62,6 +66,9 @@ func MessageSend(ctx context.Context, r *Request) error {
 	}
 	content, err := cleanContent(r, in.Content, len(ef.Media) > 0 || ef.ForwardedFromID != "")
 	if err != nil {
+		return err
+	}
+	if in.custom, err = customMessage(r); err != nil {
 		return err
 	}
 	// No lock: the database orders the room's messages (seq) and checks
@@ -104,6 +111,7 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	if in.ClientMsgID != "" {
 		msg.ClientMsgID = &in.ClientMsgID
 	}
+	msg.Custom = in.custom
 	ef := in.ExtraFields
 	var source *model.Message
 	switch {

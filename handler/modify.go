@@ -15,8 +15,10 @@ type messageModifyData struct {
 	ExtraFields map[string]json.RawMessage `json:"extra_fields"`
 }
 
-// MessageModify handles message.modify: update (exactly one message, its
-// content only; the previous content goes to the edit history) or delete
+// MessageModify handles message.modify: update (exactly one message: its
+// content, whose previous version goes to the edit history, and the app's
+// message fields that the Message serializer accepts, whose change alone is
+// no edit; see extra_fields.go) or delete
 // (one or many messages of one room; soft with WithSoftDelete, else hard).
 // The caller must have sent every message. messagemodification.dispatch
 // goes to the room.
@@ -29,12 +31,12 @@ func MessageModify(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	var content string
+	var upd messageUpdate
 	if in.Action == "update" {
 		if len(ids) != 1 {
 			return protocol.Invalid(protocol.FieldErrors{"message_id": {"You can only update one message at a time."}})
 		}
-		if content, err = updatedContent(r, in.ExtraFields); err != nil {
+		if upd, err = parseUpdate(r, in.ExtraFields); err != nil {
 			return err
 		}
 	}
@@ -68,7 +70,7 @@ func MessageModify(ctx context.Context, r *Request) error {
 		return r.Out.Room(ctx, room.ID, protocol.DispatchModification, out)
 	}
 	msg := checks[ids[0]].Message
-	if err := r.Env.Store.EditMessage(ctx, msg, content, now); err != nil {
+	if err := applyUpdate(ctx, r, msg, upd, now); err != nil {
 		return err
 	}
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{msg}); err != nil {

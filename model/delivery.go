@@ -37,6 +37,9 @@ func (s *Store) MessagesBetween(ctx context.Context, roomID string, afterSeq, be
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	if err := s.attachMessages(ctx, s.db, msgs); err != nil {
+		return nil, err
+	}
 	if err := s.LoadMessageRelations(ctx, msgs); err != nil {
 		return nil, err
 	}

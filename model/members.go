@@ -37,10 +37,10 @@ func IsGrant(name string) bool {
 // Memberships returns the memberships of room among userIDs; users who are
 // not members are left out.
 func (s *Store) Memberships(ctx context.Context, roomID string, userIDs []int64) ([]*Member, error) {
-	return memberships(ctx, s.db, roomID, userIDs)
+	return s.memberships(ctx, s.db, roomID, userIDs)
 }
 
-func memberships(ctx context.Context, db bun.IDB, roomID string, userIDs []int64) ([]*Member, error) {
+func (s *Store) memberships(ctx context.Context, db bun.IDB, roomID string, userIDs []int64) ([]*Member, error) {
 	ms := []*Member{}
 	if len(userIDs) == 0 {
 		return ms, nil
@@ -49,13 +49,19 @@ func memberships(ctx context.Context, db bun.IDB, roomID string, userIDs []int64
 		Where("m.room_id = ? AND m.user_id IN (?)", roomID, bun.In(userIDs)).
 		Order("m.joined_at ASC", "m.user_id ASC").
 		Scan(ctx)
-	return ms, mapErr(err)
+	if err != nil {
+		return ms, mapErr(err)
+	}
+	return ms, s.attachMembers(ctx, db, ms)
 }
 
-func members(ctx context.Context, db bun.IDB, roomID string) ([]*Member, error) {
+func (s *Store) members(ctx context.Context, db bun.IDB, roomID string) ([]*Member, error) {
 	ms := []*Member{}
 	err := db.NewSelect().Model(&ms).Where("m.room_id = ?", roomID).Order("m.joined_at ASC", "m.user_id ASC").Scan(ctx)
-	return ms, mapErr(err)
+	if err != nil {
+		return ms, mapErr(err)
+	}
+	return ms, s.attachMembers(ctx, db, ms)
 }
 
 // RoomTx is one transaction on one room whose row it has locked: every
@@ -68,7 +74,8 @@ func members(ctx context.Context, db bun.IDB, roomID string) ([]*Member, error) 
 // the database from fn (the store, the app's user lookup) could wait for
 // the transaction's own connection on SQLite.
 type RoomTx struct {
-	tx bun.Tx
+	tx    bun.Tx
+	store *Store
 	// Room is the room as it is once locked.
 	Room *Room
 }
@@ -94,18 +101,18 @@ func (s *Store) RoomTx(ctx context.Context, roomID string, fn func(ctx context.C
 		if err := tx.NewSelect().Model(room).Where("r.id = ?", roomID).Scan(ctx); err != nil {
 			return mapErr(err)
 		}
-		return fn(ctx, &RoomTx{tx: tx, Room: room})
+		return fn(ctx, &RoomTx{tx: tx, store: s, Room: room})
 	})
 }
 
 // Members returns the room's members, oldest first.
 func (t *RoomTx) Members(ctx context.Context) ([]*Member, error) {
-	return members(ctx, t.tx, t.Room.ID)
+	return t.store.members(ctx, t.tx, t.Room.ID)
 }
 
 // Memberships returns the memberships of the room among userIDs.
 func (t *RoomTx) Memberships(ctx context.Context, userIDs []int64) ([]*Member, error) {
-	return memberships(ctx, t.tx, t.Room.ID, userIDs)
+	return t.store.memberships(ctx, t.tx, t.Room.ID, userIDs)
 }
 
 // CountMembers counts the room's members.
@@ -125,7 +132,7 @@ func (t *RoomTx) AddMembers(ctx context.Context, ms []*Member) error {
 	for _, m := range ms {
 		m.LastReadSeq, m.LastDeliveredSeq = t.Room.LastSeq, t.Room.LastSeq
 	}
-	_, err := t.tx.NewInsert().Model(&ms).Exec(ctx)
+	_, err := t.store.newInsert(t.tx, "Member", &ms).Exec(ctx)
 	return mapErr(err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -58,6 +59,9 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 		return mapErr(err)
 	}
 	msg.Seq = seq
+	if cm := s.custom.Model("Message"); cm != nil && msg.Custom != nil {
+		cm.SetBase(msg.Custom, msg) // with its seq
+	}
 	return nil
 }
 
@@ -75,18 +79,27 @@ func (s *Store) insertMessagePG(ctx context.Context, nm NewMessage) (int64, erro
 	if nm.IfACLVersion != nil {
 		q.printf(` AND acl_version = %s::bigint`, q.arg(*nm.IfACLVersion))
 	}
+	// The app's own columns (WithModel) go in the same statement, each a
+	// parameter cast to its column's type.
+	mc, ac := s.custom.Model("Message"), s.custom.Model("Attachment")
 	q.printf(` RETURNING last_seq),
 m AS (INSERT INTO rtchat_messages (id, room_id, sender_id, seq, client_msg_id, content, is_edited, is_deleted,
-	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at)
-	SELECT %s, %s, %s::bigint, r.last_seq, %s, %s, FALSE, FALSE, %s::boolean, %s, %s, %s::timestamptz, %s::timestamptz
-	FROM r RETURNING id, seq)`,
-		q.arg(msg.ID), room, q.arg(msg.SenderID), q.arg(msg.ClientMsgID), q.arg(msg.Content), q.arg(msg.IsForwarded),
+	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at%s)
+	SELECT %s, %s, %s::bigint, r.last_seq, %s, %s, FALSE, FALSE, %s::boolean, %s, %s, %s::timestamptz, %s::timestamptz`,
+		extraColumns(mc, ""), q.arg(msg.ID), room, q.arg(msg.SenderID), q.arg(msg.ClientMsgID), q.arg(msg.Content), q.arg(msg.IsForwarded),
 		q.arg(msg.ForwardedFromID), q.arg(msg.ParentMessageID), q.arg(msg.CreatedAt), q.arg(msg.UpdatedAt))
+	if mc != nil {
+		if err := q.extraValues(mc, mc.appFor(reflect.ValueOf(msg))); err != nil {
+			return 0, err
+		}
+	}
+	q.printf(`
+	FROM r RETURNING id, seq)`)
 	if len(nm.Attachments) > 0 {
 		q.printf(`,
-a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at)
-	SELECT v.id, m.id, v.media_url, v.media_type, v.mime_type, v.file_size, v.metadata, v.caption, v.position, v.created_at
-	FROM m, (VALUES `)
+a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at%s)
+	SELECT v.id, m.id, v.media_url, v.media_type, v.mime_type, v.file_size, v.metadata, v.caption, v.position, v.created_at%s
+	FROM m, (VALUES `, extraColumns(ac, ""), extraColumns(ac, "v."))
 		for i, a := range nm.Attachments {
 			if i > 0 {
 				q.printf(", ")
@@ -95,11 +108,17 @@ a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mim
 			if err != nil {
 				return 0, err
 			}
-			q.printf("(%s, %s, %s, %s, %s::bigint, %s::text, %s, %s::bigint, %s::timestamptz)", q.arg(a.ID), q.arg(a.MediaURL),
+			q.printf("(%s, %s, %s, %s, %s::bigint, %s::text, %s, %s::bigint, %s::timestamptz", q.arg(a.ID), q.arg(a.MediaURL),
 				q.arg(a.MediaType), q.arg(a.MimeType), q.arg(a.FileSize), q.arg(meta), q.arg(a.Caption), q.arg(int64(a.Position)),
 				q.arg(a.CreatedAt))
+			if ac != nil {
+				if err := q.extraValues(ac, ac.appFor(reflect.ValueOf(a))); err != nil {
+					return 0, err
+				}
+			}
+			q.printf(")")
 		}
-		q.printf(`) AS v (id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at))`)
+		q.printf(`) AS v (id, media_url, media_type, mime_type, file_size, metadata, caption, position, created_at%s))`, extraColumns(ac, ""))
 	}
 	q.printf(`,
 p AS (UPDATE rtchat_members AS mb SET last_read_seq = m.seq FROM m
@@ -129,11 +148,11 @@ func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, erro
 		}
 		msg.Seq = seq
 		defer func() { msg.Seq = 0 }() // InsertMessage sets it once committed
-		if _, err := tx.NewInsert().Model(msg).Exec(ctx); err != nil {
+		if _, err := s.newInsert(tx, "Message", msg).Exec(ctx); err != nil {
 			return err
 		}
 		if len(nm.Attachments) > 0 {
-			if _, err := tx.NewInsert().Model(&nm.Attachments).Exec(ctx); err != nil {
+			if _, err := s.newInsert(tx, "Attachment", &nm.Attachments).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -170,7 +189,7 @@ func (s *Store) MessageByClientID(ctx context.Context, roomID string, senderID i
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return m, nil
+	return m, s.attachMessage(ctx, m)
 }
 
 // HistoryQuery selects a page of a room's history by seq. With BeforeSeq the
@@ -214,6 +233,9 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) ([]*Message, bool, 
 	if more {
 		msgs = msgs[:q.Limit]
 	}
+	if err := s.attachMessages(ctx, s.db, msgs); err != nil {
+		return nil, false, err
+	}
 	if err := s.LoadMessageRelations(ctx, msgs); err != nil {
 		return nil, false, err
 	}
@@ -228,7 +250,7 @@ func (s *Store) MessageInRoom(ctx context.Context, roomID, id string) (*Message,
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return m, nil
+	return m, s.attachMessage(ctx, m)
 }
 
 // MessagesByID returns visible messages by id, in no particular order.
@@ -238,7 +260,10 @@ func (s *Store) MessagesByID(ctx context.Context, ids []string) ([]*Message, err
 		return msgs, nil
 	}
 	err := s.db.NewSelect().Model(&msgs).Where("msg.id IN (?)", bun.In(ids)).Where("msg.is_deleted = ?", false).Scan(ctx)
-	return msgs, mapErr(err)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return msgs, s.attachMessages(ctx, s.db, msgs)
 }
 
 // LoadMessageRelations fills in the attachments, reactions, read receipts,

@@ -79,6 +79,10 @@ type Member struct {
 	LastReadSeq           int64     `bun:"last_read_seq,notnull"`
 	LastDeliveredSeq      int64     `bun:"last_delivered_seq,notnull"`
 	JoinedAt              time.Time `bun:"joined_at,notnull"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // IsAdmin reports whether the member administers the room (admin or moderator).
@@ -120,6 +124,10 @@ type Message struct {
 	DeliveredTo   []int64        `bun:"-"`
 	ForwardedFrom *Message       `bun:"-"`
 	ParentMessage *Message       `bun:"-"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // MessageEdit is a previous version of an edited message.
@@ -147,6 +155,10 @@ type Attachment struct {
 	// Position is the attachment's index in the message's media list.
 	Position  int       `bun:"position,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // Reaction is a user's reaction to a message; one per user and message.
@@ -158,6 +170,10 @@ type Reaction struct {
 	UserID          int64     `bun:"user_id,notnull"`
 	ReactionContent string    `bun:"reaction_content,notnull,type:varchar(128)"`
 	CreatedAt       time.Time `bun:"created_at,notnull"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // ReadReceipt records that a reader read a message; one per message and reader.
@@ -168,6 +184,10 @@ type ReadReceipt struct {
 	MessageID string    `bun:"message_id,notnull,type:varchar(36)"`
 	ReaderID  int64     `bun:"reader_id,notnull"`
 	ReadAt    time.Time `bun:"read_at,notnull"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // Delivery marks a message as delivered to a user.
@@ -193,6 +213,10 @@ type Notification struct {
 	CreatedAt time.Time `bun:"created_at,notnull"`
 
 	Message *Message `bun:"-"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }
 
 // NotificationRecipient is one recipient of a notification who has not yet
@@ -214,4 +238,8 @@ type Session struct {
 	ConnectedAt    time.Time  `bun:"connected_at,notnull"`
 	LastSeen       time.Time  `bun:"last_seen,notnull"`
 	DisconnectedAt *time.Time `bun:"disconnected_at"`
+
+	// Custom is the app's value for this row (a pointer to its struct)
+	// when the app replaced the model (rtchat.WithModel), else nil.
+	Custom any `bun:"-"`
 }

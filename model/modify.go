@@ -89,7 +89,7 @@ func (s *Store) UserMemberships(ctx context.Context, userID int64, roomIDs []str
 	for _, m := range ms {
 		out[m.RoomID] = m
 	}
-	return out, nil
+	return out, s.attachMembers(ctx, s.db, ms)
 }
 
 // Rooms returns rooms by id.

@@ -13,9 +13,9 @@ import (
 
 // insertNotification stores a notification of typ about msg, caused by actor
 // at the time at, for userIDs.
-func insertNotification(ctx context.Context, tx bun.Tx, msg *Message, typ string, actor int64, at time.Time, userIDs []int64) error {
+func (s *Store) insertNotification(ctx context.Context, tx bun.Tx, msg *Message, typ string, actor int64, at time.Time, userIDs []int64) error {
 	n := &Notification{ID: uuid.NewString(), RoomID: msg.RoomID, MessageID: msg.ID, NotificationType: typ, ActorID: actor, CreatedAt: at}
-	if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
+	if _, err := s.newInsert(tx, "Notification", n).Exec(ctx); err != nil {
 		return err
 	}
 	rs := make([]*NotificationRecipient, len(userIDs))
@@ -52,14 +52,23 @@ func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Noti
 		Scan(ctx); err != nil {
 		return nil, mapErr(err)
 	}
+	if err := s.attachMessages(ctx, s.db, msgs); err != nil {
+		return nil, err
+	}
 	var ns []*Notification
 	for _, m := range msgs {
 		typ := NotifyNewMessage
 		if m.ParentMessageID != nil {
 			typ = NotifyReply
 		}
-		ns = append(ns, &Notification{ID: messageNotificationID(m.ID), RoomID: m.RoomID, MessageID: m.ID,
-			NotificationType: typ, ActorID: m.SenderID, CreatedAt: m.CreatedAt, Message: m})
+		n := &Notification{ID: messageNotificationID(m.ID), RoomID: m.RoomID, MessageID: m.ID,
+			NotificationType: typ, ActorID: m.SenderID, CreatedAt: m.CreatedAt, Message: m}
+		if cm := s.custom.Model("Notification"); cm != nil {
+			// Message notifications have no row: their app value is
+			// the template's.
+			n.Custom = cm.New(n)
+		}
+		ns = append(ns, n)
 	}
 	var reactions []*Notification
 	err := s.db.NewSelect().Model(&reactions).
@@ -71,6 +80,9 @@ func (s *Store) PendingNotifications(ctx context.Context, userID int64) ([]*Noti
 		Scan(ctx)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	if err := s.attachNotifications(ctx, reactions); err != nil {
+		return nil, err
 	}
 	if len(reactions) > 0 {
 		ids := make([]string, len(reactions))

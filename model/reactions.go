@@ -47,7 +47,7 @@ func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, noti
 				return err
 			}
 		case isNotFound(mapErr(err)):
-			if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+			if _, err := s.newInsert(tx, "Reaction", r).Exec(ctx); err != nil {
 				return err
 			}
 		default:
@@ -59,7 +59,7 @@ func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, noti
 			return err
 		}
 		if len(notify) > 0 {
-			return insertNotification(ctx, tx, msg, NotifyReaction, r.UserID, r.CreatedAt, notify)
+			return s.insertNotification(ctx, tx, msg, NotifyReaction, r.UserID, r.CreatedAt, notify)
 		}
 		return nil
 	})

@@ -21,7 +21,7 @@ func (s *Store) MarkRead(ctx context.Context, reader int64, msgs []*Message, now
 		for i, m := range msgs {
 			receipts[i] = &ReadReceipt{ID: newID(), MessageID: m.ID, ReaderID: reader, ReadAt: now}
 		}
-		if _, err := tx.NewInsert().Model(&receipts).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		if _, err := s.newInsert(tx, "ReadReceipt", &receipts).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 			return err
 		}
 		return markDelivered(ctx, tx, reader, msgs, now, true)

@@ -71,7 +71,7 @@ func (s *Store) loadOwnRelations(ctx context.Context, msgs []*Message) error {
 			}
 		}
 	}
-	return nil
+	return s.attachRelations(ctx, msgs)
 }
 
 // addRelation adds one row of relationsQuery to its message; each message

@@ -28,7 +28,7 @@ func (s *Store) CreateRoom(ctx context.Context, room *Room, members []*Member) e
 			return err
 		}
 		if len(members) > 0 {
-			if _, err := tx.NewInsert().Model(&members).Exec(ctx); err != nil {
+			if _, err := s.newInsert(tx, "Member", &members).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -54,7 +54,7 @@ func (s *Store) Member(ctx context.Context, roomID string, userID int64) (*Membe
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return m, nil
+	return m, s.attachMember(ctx, m)
 }
 
 // roomAndMember is one row of RoomAndMember: the room, and the user's
@@ -86,7 +86,7 @@ func (s *Store) RoomAndMember(ctx context.Context, roomID string, userID int64) 
 	if row.Member.RoomID == "" {
 		return &row.Room, nil, nil
 	}
-	return &row.Room, &row.Member, nil
+	return &row.Room, &row.Member, s.attachMember(ctx, &row.Member)
 }
 
 func (s *Store) scanRoomAndMemberPG(ctx context.Context, row *roomAndMember, roomID string, userID int64) error {
@@ -125,7 +125,7 @@ func (s *Store) roomAndMemberColumns() string {
 
 // Members returns the members of a room, oldest first.
 func (s *Store) Members(ctx context.Context, roomID string) ([]*Member, error) {
-	return members(ctx, s.db, roomID)
+	return s.members(ctx, s.db, roomID)
 }
 
 // UserRoomIDs returns the ids of the rooms a user belongs to.
@@ -153,6 +153,9 @@ func (s *Store) ListRooms(ctx context.Context, userID int64) ([]RoomListEntry, e
 	if err := s.db.NewSelect().Model(&members).Where("m.user_id = ?", userID).Scan(ctx); err != nil {
 		return nil, mapErr(err)
 	}
+	if err := s.attachMembers(ctx, s.db, members); err != nil {
+		return nil, err
+	}
 	if len(members) == 0 {
 		return []RoomListEntry{}, nil
 	}
@@ -175,6 +178,9 @@ func (s *Store) ListRooms(ctx context.Context, userID int64) ([]RoomListEntry, e
 		Scan(ctx)
 	if err != nil {
 		return nil, mapErr(err)
+	}
+	if err := s.attachMessages(ctx, s.db, last); err != nil {
+		return nil, err
 	}
 	if err := s.LoadMessageRelations(ctx, last); err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 
 // StartSession records a new connection.
 func (s *Store) StartSession(ctx context.Context, sess *Session) error {
-	_, err := s.db.NewInsert().Model(sess).Exec(ctx)
+	_, err := s.newInsert(s.db, "Session", sess).Exec(ctx)
 	return mapErr(err)
 }
 
@@ -86,7 +86,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 	if err := s.db.NewSelect().Model(sess).Where("s.id = ?", id).Scan(ctx); err != nil {
 		return nil, mapErr(err)
 	}
-	return sess, nil
+	return sess, s.attachSession(ctx, sess)
 }
 
 // EndNodeSessions marks disconnected, at their last_seen, the sessions of

@@ -17,10 +17,27 @@ type Store struct {
 
 	stmtMu sync.Mutex           // guards stmts
 	stmts  map[string]*sql.Stmt // see prepared
+
+	custom *Custom // the app's models; nil when it replaced none
 }
 
+// StoreOption configures a Store.
+type StoreOption func(*Store)
+
+// WithCustom makes the store insert and read the app's models (see Custom).
+func WithCustom(c *Custom) StoreOption { return func(s *Store) { s.custom = c } }
+
 // NewStore returns a store over db.
-func NewStore(db *bun.DB) *Store { return &Store{db: db} }
+func NewStore(db *bun.DB, opts ...StoreOption) *Store {
+	s := &Store{db: db}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Custom returns the app's models (nil when it replaced none).
+func (s *Store) Custom() *Custom { return s.custom }
 
 // DB returns the underlying database.
 func (s *Store) DB() *bun.DB { return s.db }

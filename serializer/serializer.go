@@ -64,7 +64,11 @@ type Set struct {
 // so a replaced serializer shows wherever its shape appears.
 func NewSet() *Set {
 	s := &Set{}
-	parts := func(ctx context.Context, us Users) setParts { return setParts{ctx: ctx, set: s, us: us} }
+	// The defaults render what they nest through the set running them
+	// (see Default), else through this one.
+	parts := func(ctx context.Context, us Users) setParts {
+		return setParts{ctx: ctx, set: runningSet(ctx, s), us: us}
+	}
 	s.m = map[string]Serializer{
 		NameUser: Func(func(_ context.Context, v any, us Users) (any, error) {
 			return serializeAs(v, func(id int64) (User, error) { return us.Get(id), nil })
@@ -101,7 +105,7 @@ func NewSet() *Set {
 		// roomupdate.dispatch is the room detail: by default whatever "Room"
 		// renders.
 		NameRoomUpdate: Func(func(ctx context.Context, v any, us Users) (any, error) {
-			return serializeAs(v, func(r RoomInput) (any, error) { return s.Serialize(ctx, NameRoom, r, us) })
+			return serializeAs(v, func(r RoomInput) (any, error) { return runningSet(ctx, s).Serialize(ctx, NameRoom, r, us) })
 		}),
 		NameRoomList:      frame(RoomList),
 		NameJoinRequest:   frame(JoinRequest),
@@ -142,7 +146,7 @@ func (s *Set) Serialize(ctx context.Context, name string, v any, users Users) (a
 	if !ok {
 		return nil, fmt.Errorf("rtchat: unknown serializer %q", name)
 	}
-	return ser.Serialize(ctx, v, users)
+	return ser.Serialize(withSet(ctx, s), v, users)
 }
 
 // serializeAs applies fn when v has fn's input type, so a default serializer
