@@ -419,4 +419,3 @@ func TestMessageHooks(t *testing.T) {
 		}
 	})
 }
-
