@@ -178,8 +178,10 @@ func WithInactivityThreshold(d time.Duration) Option { return func(c *config) { 
 // WithPath sets the WebSocket path (WEBSOCKET_PATH). Default "/messaging/".
 func WithPath(p string) Option { return func(c *config) { c.path = p } }
 
-// WithHooks sets callbacks around each connection and event
-// (CHAT_CONSUMER_CLASS). Default none.
+// WithHooks sets callbacks around each connection, event and message
+// (CHAT_CONSUMER_CLASS): on connect (may refuse the connection), on
+// disconnect, around every event (may refuse it), before a message is
+// stored (may change or refuse it) and after. See Hooks. Default none.
 func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
 
 // WithEventMap replaces the whole event map (EVENT_MAPPER). Default
