@@ -61,7 +61,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	}
 	events = events.Clone()
 	for name, fn := range cfg.eventOverrides {
-		events.Set(name, fn)
+		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
 	sers := serializer.NewSet()
 	for name, s := range cfg.serializers {
@@ -70,16 +70,27 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		}
 	}
 	store := model.NewStore(db, model.WithCustom(custom))
+	// The message hooks find the sender's connection through the consumer,
+	// which is made below, before any message can be sent.
+	var cs *consumer.Consumer
 	env := &handler.Env{
-		Store: store, Serializers: sers, Users: cfg.users, Perms: cfg.perms, Presence: cfg.presence, Log: cfg.logger,
+		Store: store, Serializers: sers, Users: cfg.users.serializerLookup(), Perms: handlerPermissions(cfg.perms),
+		Presence: cfg.presence, Log: cfg.logger,
+		MessageHooks: cfg.hooks.messageHooks(func(userID int64, connID string) *consumer.Conn {
+			if connID == "" {
+				return nil
+			}
+			return cs.Conn(userID, connID)
+		}),
 		Settings: handler.Settings{
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
 		},
 	}
-	cs, err := consumer.New(consumer.Config{
-		Env: env, Events: events, Broker: cfg.broker, Presence: cfg.presence, Hooks: cfg.hooks,
+	var err error
+	cs, err = consumer.New(consumer.Config{
+		Env: env, Events: events, Broker: cfg.broker, Presence: cfg.presence, Hooks: cfg.hooks.consumerHooks(),
 		ErrorHandler: cfg.errorHandler, Logger: cfg.logger, NodeID: cfg.nodeID,
 		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
@@ -118,7 +129,10 @@ func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Stats counts this node's open connections, connected users and rooms with
 // at least one open connection.
-func (c *Chat) Stats() consumer.Stats { return c.consumer.Stats() }
+func (c *Chat) Stats() Stats {
+	s := c.consumer.Stats()
+	return Stats{Conns: s.Conns, Users: s.Users, Rooms: s.Rooms}
+}
 
 // Close shuts the node down: new connections get HTTP 503, every open
 // connection is closed with 1001 (going away), its session row is marked

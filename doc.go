@@ -3,7 +3,7 @@
 // private chats, groups and channels over one WebSocket endpoint, with the
 // events, settings and error codes of django-realtime-chat-messaging.
 //
-//	chat, err := rtchat.New(db, rtchat.WithAuth(userFromEcho))
+//	chat, err := rtchat.New(db, rtchat.WithEchoAuth(userFromEcho))
 //	if err != nil { ... }
 //	if err := chat.Migrate(ctx); err != nil { ... }
 //	e.Use(chat.Middleware())

@@ -19,7 +19,7 @@ func Example_severalNodes() {
 	var db *bun.DB // the app's database, shared by every node
 	hostname, _ := os.Hostname()
 	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"})
-	chat, err := rtchat.New(db, rtchat.WithAuth(userFromApp),
+	chat, err := rtchat.New(db, rtchat.WithEchoAuth(userFromApp),
 		rtchat.WithBroker(redisbroker.New(rdb)),     // events reach every node
 		rtchat.WithPresence(presenceredis.New(rdb)), // who is online, on any node
 		rtchat.WithNodeID(hostname))                 // stable per node: its session rows

@@ -22,7 +22,7 @@ func Example_postgresPool() {
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20) // database/sql keeps only 2 idle by default
 	db := bun.NewDB(sqldb, pgdialect.New())
-	chat, err := rtchat.New(db, rtchat.WithAuth(userFromApp))
+	chat, err := rtchat.New(db, rtchat.WithEchoAuth(userFromApp))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func Example() {
 	// The five lines.
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
-	chat, err := rtchat.New(db, rtchat.WithAuth(userFromApp))
+	chat, err := rtchat.New(db, rtchat.WithEchoAuth(userFromApp))
 	if err != nil {
 		log.Fatal(err)
 	}

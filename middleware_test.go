@@ -16,7 +16,7 @@ import (
 
 func newEchoChat(t *testing.T, opts ...rtchat.Option) *rtchat.Chat {
 	t.Helper()
-	chat, err := rtchat.New(dbtest.Open(t, "sqlite"), append([]rtchat.Option{rtchat.WithAuth(userFromApp)}, opts...)...)
+	chat, err := rtchat.New(dbtest.Open(t, "sqlite"), append([]rtchat.Option{rtchat.WithEchoAuth(userFromApp)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +150,32 @@ func TestEchoMiddlewareTrailingSlashAndSkipper(t *testing.T) {
 	}
 }
 
-// TestTwoAuthOptionsAreAnError: WithAuth and WithHTTPAuth together would
-// let one silently win; New refuses them, naming both.
+// TestTwoAuthOptionsAreAnError: two auth options together would let one
+// silently win; New refuses them, naming both. The deprecated WithAuth is
+// WithEchoAuth (ginadapter_test covers ginadapter.WithGinAuth).
 func TestTwoAuthOptionsAreAnError(t *testing.T) {
-	_, err := rtchat.New(dbtest.Open(t, "sqlite"), rtchat.WithAuth(userFromApp), rtchat.WithHTTPAuth(bearerUser))
-	if err == nil || !strings.Contains(err.Error(), "WithAuth") || !strings.Contains(err.Error(), "WithHTTPAuth") {
-		t.Fatalf("New with two auth options: %v, want an error naming both", err)
+	for _, tc := range []struct {
+		name  string
+		opts  []rtchat.Option
+		names []string
+	}{
+		{"echo and http", []rtchat.Option{rtchat.WithEchoAuth(userFromApp), rtchat.WithHTTPAuth(bearerUser)}, []string{"WithEchoAuth", "WithHTTPAuth"}},
+		{"deprecated echo and http", []rtchat.Option{rtchat.WithHTTPAuth(bearerUser), rtchat.WithAuth(userFromApp)}, []string{"WithHTTPAuth", "WithEchoAuth"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := rtchat.New(dbtest.Open(t, "sqlite"), tc.opts...)
+			if err == nil {
+				t.Fatal("New with two auth options: no error")
+			}
+			for _, n := range tc.names {
+				if !strings.Contains(err.Error(), n) {
+					t.Fatalf("New with two auth options: %v, want an error naming %s", err, n)
+				}
+			}
+		})
+	}
+	// The same option twice is one way to learn the user: the last wins.
+	if _, err := rtchat.New(dbtest.Open(t, "sqlite"), rtchat.WithEchoAuth(userFromApp), rtchat.WithAuth(userFromApp)); err != nil {
+		t.Fatalf("WithEchoAuth and its deprecated alias: %v", err)
 	}
 }

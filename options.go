@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/rtchat/rtchat/broker"
-	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/eventmap"
-	"github.com/rtchat/rtchat/handler"
-	"github.com/rtchat/rtchat/presence"
+	"github.com/rtchat/rtchat/internal/authopt"
 	"github.com/rtchat/rtchat/serializer"
 )
 
@@ -26,19 +25,20 @@ type config struct {
 	notifications    bool
 	inactivity       time.Duration
 	path             string
-	hooks            consumer.Hooks
+	hooks            Hooks
 	events           *eventmap.Map
-	eventOverrides   map[string]handler.Func
+	eventOverrides   map[string]EventFunc
 	perms            PermissionHandler
 	errorHandler     func(error) *Error
 	models           map[string]any
 	serializers      map[string]serializer.Serializer
 	echoAuth         func(echo.Context) (int64, error)
 	httpAuth         func(*http.Request) (int64, error)
+	authNames        []string // the auth options given, each once, in order
 	users            UserLookup
 	allowedOrigins   []string
 	broker           broker.Broker
-	presence         presence.Manager
+	presence         PresenceManager
 	presenceSet      bool
 	rateEvents       float64
 	rateBurst        int
@@ -63,7 +63,7 @@ func defaultConfig() *config {
 		notifications:    true,
 		inactivity:       60 * time.Second,
 		path:             "/messaging/",
-		perms:            handler.Default{},
+		perms:            DefaultPermissions{},
 		maxMessageSize:   64 << 10,
 		maxContentLength: 10_000,
 		typingThrottle:   2 * time.Second,
@@ -87,8 +87,12 @@ func (c *config) validate() error {
 	if c.inactivity < time.Second {
 		c.fail("inactivity threshold %v is below 1s", c.inactivity)
 	}
-	if c.echoAuth != nil && c.httpAuth != nil {
-		c.fail("WithAuth and WithHTTPAuth are both set: give one way to learn the user")
+	if len(c.authNames) > 1 {
+		both := "both"
+		if len(c.authNames) > 2 {
+			both = "all"
+		}
+		c.fail("%s are %s set: give one way to learn the user", strings.Join(c.authNames, " and "), both)
 	}
 	if !strings.HasPrefix(c.path, "/") {
 		c.fail("path %q must start with /", c.path)
@@ -164,8 +168,10 @@ func WithInactivityThreshold(d time.Duration) Option { return func(c *config) { 
 // WithPath sets the WebSocket path (WEBSOCKET_PATH). Default "/messaging/".
 func WithPath(p string) Option { return func(c *config) { c.path = p } }
 
-// WithHooks sets callbacks around each connection and event
-// (CHAT_CONSUMER_CLASS). Default none.
+// WithHooks sets callbacks around each connection, event and message
+// (CHAT_CONSUMER_CLASS): on connect (may refuse the connection), on
+// disconnect, around every event (may refuse it), before a message is
+// stored (may change or refuse it) and after. See Hooks. Default none.
 func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
 
 // WithEventMap replaces the whole event map (EVENT_MAPPER). Default
@@ -173,24 +179,32 @@ func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
 func WithEventMap(m *eventmap.Map) Option { return func(c *config) { c.events = m } }
 
 // WithEvent adds an event or replaces the handler of one
-// (EVENT_HANDLER_CLASS); a nil fn removes the event. Applied after
-// WithEventMap.
-func WithEvent(name string, fn handler.Func) Option {
+// (EVENT_HANDLER_CLASS); a nil fn removes the event, which clients are then
+// answered 4003 "invalid event type" for. Builtin returns a built-in
+// handler, to wrap it. Applied after WithEventMap. Default the built-in
+// events.
+func WithEvent(name string, fn EventFunc) Option {
 	return func(c *config) {
 		if c.eventOverrides == nil {
-			c.eventOverrides = map[string]handler.Func{}
+			c.eventOverrides = map[string]EventFunc{}
 		}
 		c.eventOverrides[name] = fn
 	}
 }
 
 // WithPermissionHandler replaces the permission rules
-// (PERMISSION_HANDLER_CLASS). Default handler.Default, the original's table.
+// (PERMISSION_HANDLER_CLASS). Default DefaultPermissions, the original's
+// table. A nil handler is an error from New.
 func WithPermissionHandler(p PermissionHandler) Option { return func(c *config) { c.perms = p } }
 
-// WithErrorHandler maps handler errors to wire errors before the default
-// mapping (EXCEPTION_HANDLER_CLASS); returning nil falls back to the
-// default. Default none.
+// WithErrorHandler maps errors to wire errors before the default mapping
+// (EXCEPTION_HANDLER_CLASS): every error an event ends with, whether it
+// comes from a handler, a permission rule or a hook (AroundEvent,
+// BeforeMessage), and the error of Hooks.OnConnect, whose code then closes
+// the refused connection. Returning nil falls back to the default: a
+// *Error as it is, the store's not found and conflict as 4004 and 4005, a
+// timeout as 4007, anything else 4006 (an OnConnect error 4002). Default
+// none.
 func WithErrorHandler(fn func(error) *Error) Option { return func(c *config) { c.errorHandler = fn } }
 
 // WithModel replaces one of rtchat's models with the app's own (MODELS):
@@ -249,19 +263,45 @@ func WithSerializer(name string, s serializer.Serializer) Option {
 	}
 }
 
-// WithAuth sets how the Echo middleware learns the user from the app's own
-// auth: fn returns the user id, or an error (or 0) for no user, which is
-// HTTP 401 before any upgrade. Default: the user put on the request context
-// with ContextWithUser.
-func WithAuth(fn func(c echo.Context) (int64, error)) Option {
-	return func(c *config) { c.echoAuth = fn }
+// WithEchoAuth sets how the Echo middleware (Middleware, Register) learns
+// the user from the app's own auth: fn returns the user id, or an error (or
+// 0) for no user, which is HTTP 401 before any upgrade. Give one auth
+// option: WithEchoAuth, WithHTTPAuth or ginadapter.WithGinAuth; two are an
+// error from New. Default: the user put on the request context with
+// ContextWithUser.
+func WithEchoAuth(fn func(c echo.Context) (int64, error)) Option {
+	return func(c *config) { c.echoAuth = fn; c.addAuth("WithEchoAuth") }
 }
 
-// WithHTTPAuth is WithAuth for plain net/http (and any router): fn reads the
-// user from the upgrade request. Default: the user put on the request
-// context with ContextWithUser.
+// WithAuth is WithEchoAuth.
+//
+// Deprecated: use WithEchoAuth.
+func WithAuth(fn func(c echo.Context) (int64, error)) Option { return WithEchoAuth(fn) }
+
+// WithHTTPAuth is WithEchoAuth for plain net/http (and any router): fn
+// reads the user from the upgrade request, wherever the chat is served.
+// Default: the user put on the request context with ContextWithUser.
 func WithHTTPAuth(fn func(r *http.Request) (int64, error)) Option {
-	return func(c *config) { c.httpAuth = fn }
+	return func(c *config) { c.httpAuth = fn; c.addAuth("WithHTTPAuth") }
+}
+
+// addAuth records an auth option, once, for validate.
+func (c *config) addAuth(name string) {
+	if !slices.Contains(c.authNames, name) {
+		c.authNames = append(c.authNames, name)
+	}
+}
+
+func init() {
+	authopt.Option = func(name string, fn func(*http.Request) (int64, error)) any {
+		return Option(func(c *config) { c.httpAuth = fn; c.addAuth(name) })
+	}
+	authopt.Of = func(chat any) string {
+		if c, ok := chat.(*Chat); ok && len(c.cfg.authNames) > 0 {
+			return c.cfg.authNames[0]
+		}
+		return ""
+	}
 }
 
 // WithUserLookup sets how payloads learn usernames and the other user

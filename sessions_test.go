@@ -14,7 +14,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
-	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
@@ -30,13 +29,13 @@ type disconnects struct {
 }
 
 func (d *disconnects) option() rtchat.Option {
-	return rtchat.WithHooks(rtchat.Hooks{OnDisconnect: func(_ context.Context, c *consumer.Conn) {
+	return rtchat.WithHooks(rtchat.Hooks{OnDisconnect: func(_ context.Context, e rtchat.DisconnectEvent) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if d.byUser == nil {
 			d.byUser = map[int64]int{}
 		}
-		d.byUser[c.UserID()]++
+		d.byUser[e.Conn.UserID]++
 	}})
 }
 
@@ -340,7 +339,7 @@ func TestCloseSendsGoingAwayToEveryConnection(t *testing.T) {
 				t.Fatalf("client %d: close code %d (%v), want 1001", i, code, c.CloseError())
 			}
 		}
-		if s := h.chat.Stats(); s != (consumer.Stats{}) {
+		if s := h.chat.Stats(); s != (rtchat.Stats{}) {
 			t.Fatalf("index after Close = %+v, want empty", s)
 		}
 		var open int

@@ -18,7 +18,6 @@ import (
 
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
-	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/protocol"
 )
@@ -259,8 +258,8 @@ func TestSessionRetriesSendInFlightAcrossRestart(t *testing.T) {
 	inFlight := make(chan struct{})
 	release := make(chan struct{})
 	var held atomic.Bool
-	hooks := rtchat.Hooks{AroundEvent: func(ctx context.Context, c *consumer.Conn, event string, next func(context.Context) error) error {
-		if event == protocol.EventMessageSend && c.UserID() == 1 && held.CompareAndSwap(false, true) {
+	hooks := rtchat.Hooks{AroundEvent: func(ctx context.Context, e rtchat.Event, next func(context.Context) error) error {
+		if e.Name == protocol.EventMessageSend && e.Conn.UserID == 1 && held.CompareAndSwap(false, true) {
 			close(inFlight)
 			<-release
 			return next(context.WithoutCancel(ctx))

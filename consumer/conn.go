@@ -16,6 +16,9 @@ type Conn struct {
 	userID int64
 	req    *http.Request
 	sess   *melody.Session
+	// connectedAt is when the connect handler started; set before any
+	// hook sees the connection.
+	connectedAt time.Time
 	// wg counts the consumer's goroutines, so Close can wait for them;
 	// kill adds the goroutine it starts.
 	wg *sync.WaitGroup
@@ -51,6 +54,9 @@ type Conn struct {
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.
 	killed atomic.Bool
+	// accepted is set once the app's OnConnect hook let the connection in:
+	// only then has it anything to undo when it ends.
+	accepted atomic.Bool
 }
 
 // ID returns the connection id, which is also its session row id.
@@ -61,6 +67,9 @@ func (c *Conn) UserID() int64 { return c.userID }
 
 // Request returns the HTTP upgrade request.
 func (c *Conn) Request() *http.Request { return c.req }
+
+// ConnectedAt returns when the connection was upgraded.
+func (c *Conn) ConnectedAt() time.Time { return c.connectedAt }
 
 // LastSeen returns when the connection last sent a frame or answered a
 // ping.

@@ -187,20 +187,41 @@ func connOf(s *melody.Session) *Conn {
 	return c
 }
 
-// onConnect registers a connection: the index (so membership changes
-// published from now on reach it), presence (the first connection of a user
-// announces them online; one over the user's cap is closed with 4029 and
-// goes no further), the session row, the rooms (a room event published
-// before this point is caught up by seq, as after any reconnect), the app's
-// hook, pending notifications. It runs before melody starts the
-// connection's pumps, on what becomes its read goroutine.
+// onConnect sets a connection up: the app's hook first (it may refuse the
+// connection before anything is set up), then the index (so membership
+// changes published from now on reach it), presence (the first connection
+// of a user announces them online; one over the user's cap is closed with
+// 4029 and goes no further), the session row, the rooms (a room event
+// published before this point is caught up by seq, as after any reconnect),
+// pending notifications. It runs before melody starts the connection's
+// pumps, on what becomes its read goroutine.
 func (cs *Consumer) onConnect(s *melody.Session) {
 	c := connOf(s)
 	c.sess = s
 	now := model.Now()
+	c.connectedAt = now
 	c.lastSeen.Store(now.UnixNano())
 	c.flushed = now.UnixNano()
 	cs.watch(c)
+	// The connect work (the hook, queries, serialising notifications) runs
+	// on a goroutine of its own, and this one waits: the stack it grows is
+	// freed when it ends, instead of staying with the connection's read
+	// goroutine for as long as the connection lives.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cs.connect(c, now)
+	}()
+	<-done
+}
+
+// connect is the connect work of onConnect.
+func (cs *Consumer) connect(c *Conn, now time.Time) {
+	ctx, cancel := cs.eventCtx()
+	defer cancel()
+	if !cs.accept(ctx, c) {
+		return
+	}
 	cs.hub.addConn(c)
 	if cs.base.Err() != nil {
 		// Close began after this connection was counted but before its
@@ -208,24 +229,37 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 		c.kill(protocol.CloseGoingAway, "server shutting down", time.Second)
 		return
 	}
-	// The connect work (queries, serialising notifications) runs on a
-	// goroutine of its own, and this one waits: the stack it grows is
-	// freed when it ends, instead of staying with the connection's read
-	// goroutine for as long as the connection lives.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		cs.register(c, now)
-	}()
-	<-done
+	cs.register(ctx, c, now)
 }
 
-// register is the connect work of onConnect: presence first (a user at the
-// connection cap is closed with 4029 before anything is set up), then the
-// session row, the rooms, the app's hook and the pending notifications.
-func (cs *Consumer) register(c *Conn, now time.Time) {
-	ctx, cancel := cs.eventCtx()
-	defer cancel()
+// accept runs the app's OnConnect hook. A refusal closes the connection
+// with the code connectError gives, a panic with 1011; either way nothing
+// has been set up, so nothing is undone when it ends.
+func (cs *Consumer) accept(ctx context.Context, c *Conn) (ok bool) {
+	if h := cs.cfg.Hooks.OnConnect; h != nil {
+		defer func() {
+			if p := recover(); p != nil {
+				cs.log.Error("rtchat: OnConnect panicked", "user", c.userID, "panic", p, "stack", string(debug.Stack()))
+				c.kill(protocol.CloseInternalError, "internal error", time.Second)
+				ok = false
+			}
+		}()
+		if err := h(ctx, c); err != nil {
+			pe := cs.connectError(err)
+			cs.log.Debug("rtchat: connection refused", "user", c.userID, "code", pe.Code, "err", err)
+			c.kill(pe.Code, closeReason(pe.Detail), time.Second)
+			return false
+		}
+	}
+	c.accepted.Store(true)
+	return true
+}
+
+// register is the rest of the connect work, once the connection is in the
+// index: presence first (a user at the connection cap is closed with 4029
+// before anything else is set up), then the session row, the rooms and the
+// pending notifications.
+func (cs *Consumer) register(ctx context.Context, c *Conn, now time.Time) {
 	if !cs.comeOnline(ctx, c) {
 		return
 	}
@@ -241,9 +275,6 @@ func (cs *Consumer) register(c *Conn, now time.Time) {
 		return
 	}
 	cs.addRooms(c, rooms)
-	if h := cs.cfg.Hooks.OnConnect; h != nil {
-		h(ctx, c)
-	}
 	if cs.cfg.Notifications {
 		cs.pushNotifications(ctx, c)
 	}
@@ -273,6 +304,9 @@ func (cs *Consumer) pushNotifications(ctx context.Context, c *Conn) {
 func (cs *Consumer) onDisconnect(s *melody.Session) {
 	c := connOf(s)
 	cs.hub.removeConn(c)
+	if !c.accepted.Load() {
+		return // refused by OnConnect: nothing was set up
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(cs.base), cs.cfg.EventTimeout)
 	defer cancel()
 	end := model.SessionEnd{ID: c.id, LastSeen: c.LastSeen().Truncate(time.Microsecond)}
@@ -301,6 +335,9 @@ func (cs *Consumer) onError(s *melody.Session, err error) {
 
 func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 	c := connOf(s)
+	if c.killed.Load() {
+		return
+	}
 	cs.touch(c)
 	if cs.limited(c) {
 		return
@@ -322,6 +359,11 @@ type envelope struct {
 // against the client.
 func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	c := connOf(s)
+	if c.killed.Load() {
+		// A frame sent before the client learnt that the server closes the
+		// connection (a refused connect, a slow client) is not served.
+		return
+	}
 	cs.touch(c)
 	defer cs.extend(c)
 	if cs.limited(c) {
@@ -373,7 +415,7 @@ func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, 
 	}
 	run := func(ctx context.Context) error { return fn(ctx, req) }
 	if h := cs.cfg.Hooks.AroundEvent; h != nil {
-		err = h(ctx, c, event, run)
+		err = h(ctx, c, req, run)
 	} else {
 		err = run(ctx)
 	}
@@ -446,6 +488,17 @@ func writeOrHold(c *Conn, m broker.Message, echo *Conn) *Conn {
 
 // Stats counts this node's fan-out index.
 func (cs *Consumer) Stats() Stats { return cs.hub.stats() }
+
+// Conn returns the user's open connection on this node with the id, or nil.
+func (cs *Consumer) Conn(userID int64, connID string) *Conn {
+	var found *Conn
+	cs.hub.eachOfUser(userID, func(c *Conn) {
+		if c.id == connID {
+			found = c
+		}
+	})
+	return found
+}
 
 // Close closes every connection with 1001 (going away) and waits, until ctx
 // ends, for their goroutines to finish; then it marks their session rows

@@ -27,7 +27,7 @@ func newServer(ctx context.Context, cfg exampleapp.Config) (*exampleapp.Server, 
 	if err != nil {
 		return nil, err
 	}
-	chat, err := app.NewChat(ctx, rtchat.WithAuth(func(c echo.Context) (int64, error) {
+	chat, err := app.NewChat(ctx, rtchat.WithEchoAuth(func(c echo.Context) (int64, error) {
 		return app.UserFromRequest(c.Request())
 	}))
 	if err != nil {

@@ -31,7 +31,9 @@ func ExampleRegister() {
 	sqldb.SetMaxOpenConns(1) // SQLite: one writer
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
-	chat, err := rtchat.New(db)
+	chat, err := rtchat.New(db, ginadapter.WithGinAuth(func(c *gin.Context) (int64, error) {
+		return strconv.ParseInt(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "), 10, 64)
+	}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,9 +43,7 @@ func ExampleRegister() {
 	defer chat.Close(context.Background())
 
 	r := gin.New()
-	ginadapter.Register(r, chat, ginadapter.WithAuth(func(c *gin.Context) (int64, error) {
-		return strconv.ParseInt(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "), 10, 64)
-	}))
+	ginadapter.Register(r, chat)
 
 	fmt.Println(r.Routes()[0].Method, r.Routes()[0].Path)
 	// Output: GET /messaging/

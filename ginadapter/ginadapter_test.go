@@ -25,13 +25,22 @@ func userFromGin(c *gin.Context) (int64, error) {
 	return strconv.ParseInt(strings.TrimPrefix(c.GetHeader("Authorization"), "Bearer "), 10, 64)
 }
 
-func newServer(tb testing.TB, dir string) (*httptest.Server, *rtchat.Chat) {
+// newServer serves a chat on Gin, with the user from the Gin context:
+// through WithGinAuth, or through the deprecated Register option.
+func newServer(tb testing.TB, dir string, deprecated bool) (*httptest.Server, *rtchat.Chat) {
 	gin.SetMode(gin.ReleaseMode)
 	db, err := sqlitedb.Open(filepath.Join(dir, "chat.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	chat, err := rtchat.New(db)
+	var opts []rtchat.Option
+	var reg []ginadapter.Option
+	if deprecated {
+		reg = append(reg, ginadapter.WithAuth(userFromGin))
+	} else {
+		opts = append(opts, ginadapter.WithGinAuth(userFromGin))
+	}
+	chat, err := rtchat.New(db, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -40,7 +49,7 @@ func newServer(tb testing.TB, dir string) (*httptest.Server, *rtchat.Chat) {
 	}
 	r := gin.New()
 	r.GET("/ping", func(c *gin.Context) { c.String(http.StatusOK, "pong") })
-	ginadapter.Register(r.Group("/"), chat, ginadapter.WithAuth(userFromGin))
+	ginadapter.Register(r.Group("/"), chat, reg...)
 	srv := httptest.NewServer(r)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -53,7 +62,15 @@ func newServer(tb testing.TB, dir string) (*httptest.Server, *rtchat.Chat) {
 }
 
 func TestRegister(t *testing.T) {
-	srv, chat := newServer(t, t.TempDir())
+	for _, deprecated := range []bool{false, true} {
+		t.Run(map[bool]string{false: "WithGinAuth", true: "deprecated WithAuth"}[deprecated], func(t *testing.T) {
+			testRegister(t, deprecated)
+		})
+	}
+}
+
+func testRegister(t *testing.T, deprecated bool) {
+	srv, chat := newServer(t, t.TempDir(), deprecated)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http") + chat.Path()
@@ -79,5 +96,37 @@ func TestRegister(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("other routes: %d", resp.StatusCode)
+	}
+}
+
+// TestTwoAuthOptions: the Gin auth beside the chat's own is an error from
+// New naming both; the deprecated Register option, which New cannot see,
+// makes every upgrade HTTP 500 naming both instead of letting one win.
+func TestTwoAuthOptions(t *testing.T) {
+	db, err := sqlitedb.Open(filepath.Join(t.TempDir(), "chat.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	byHeader := func(r *http.Request) (int64, error) { return strconv.ParseInt(r.Header.Get("X-User"), 10, 64) }
+	_, err = rtchat.New(db, rtchat.WithHTTPAuth(byHeader), ginadapter.WithGinAuth(userFromGin))
+	if err == nil || !strings.Contains(err.Error(), "WithHTTPAuth") || !strings.Contains(err.Error(), "ginadapter.WithGinAuth") {
+		t.Fatalf("New with two auth options: %v", err)
+	}
+
+	chat, err := rtchat.New(db, rtchat.WithHTTPAuth(byHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = chat.Close(context.Background()) })
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	ginadapter.Register(r, chat, ginadapter.WithAuth(userFromGin))
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, chat.Path(), nil)
+	req.Header.Set("X-User", "1")
+	r.ServeHTTP(w, req)
+	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), "WithHTTPAuth") || !strings.Contains(w.Body.String(), "ginadapter.WithAuth") {
+		t.Fatalf("deprecated WithAuth beside WithHTTPAuth: %d %s", w.Code, w.Body)
 	}
 }

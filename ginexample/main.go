@@ -27,16 +27,16 @@ func newServer(ctx context.Context, cfg exampleapp.Config) (*exampleapp.Server, 
 	if err != nil {
 		return nil, err
 	}
-	chat, err := app.NewChat(ctx) // the Gin adapter does the auth
+	chat, err := app.NewChat(ctx, ginadapter.WithGinAuth(func(c *gin.Context) (int64, error) {
+		return app.UserFromRequest(c.Request)
+	}))
 	if err != nil {
 		return nil, errors.Join(err, app.Close())
 	}
 
 	r := gin.New()
 	r.Use(gin.Recovery())
-	ginadapter.Register(r, chat, ginadapter.WithAuth(func(c *gin.Context) (int64, error) {
-		return app.UserFromRequest(c.Request)
-	}))
+	ginadapter.Register(r, chat)
 	for _, rt := range app.Routes() {
 		r.Handle(rt.Method, rt.Path, gin.WrapF(rt.Handler))
 	}

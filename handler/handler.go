@@ -94,6 +94,8 @@ type Env struct {
 	Presence    presence.Manager
 	Settings    Settings
 	Log         *slog.Logger
+	// MessageHooks are the app's callbacks around message.send.
+	MessageHooks MessageHooks
 
 	locks  stripe.Locks
 	typing typingThrottle

@@ -71,6 +71,9 @@ func MessageSend(ctx context.Context, r *Request) error {
 	if in.custom, err = customMessage(r); err != nil {
 		return err
 	}
+	if content, err = beforeMessage(ctx, r, in.RoomID, content, len(ef.Media) > 0 || ef.ForwardedFromID != ""); err != nil {
+		return err
+	}
 	// No lock: the database orders the room's messages (seq) and checks
 	// the permission, and every node delivers them in seq order.
 	for attempt := 1; ; attempt++ {
@@ -91,7 +94,9 @@ func MessageSend(ctx context.Context, r *Request) error {
 		if err != nil {
 			return err
 		}
-		return r.Out.RoomSeq(ctx, msg.RoomID, msg.Seq, protocol.DispatchMessage, out)
+		err = r.Out.RoomSeq(ctx, msg.RoomID, msg.Seq, protocol.DispatchMessage, out)
+		afterMessage(ctx, r, msg) // stored, whether or not the publish failed
+		return err
 	}
 }
 

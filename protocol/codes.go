@@ -28,6 +28,9 @@ const (
 	CloseGoingAway = 1001
 	// CloseMessageTooBig is the close code for a frame over the size limit.
 	CloseMessageTooBig = 1009
+	// CloseInternalError closes a connection whose set-up failed inside
+	// the app's code (a panic in the connect hook).
+	CloseInternalError = 1011
 	// CloseTryAgainLater closes a connection the server could not set up
 	// (its rooms could not be read); reconnecting is safe.
 	CloseTryAgainLater = 1013

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/rtchat/rtchat"
-	"github.com/rtchat/rtchat/consumer"
-	"github.com/rtchat/rtchat/handler"
 	"github.com/rtchat/rtchat/protocol"
 )
 
@@ -29,64 +27,65 @@ type analyticsData struct {
 }
 
 // pinEvent serves message.pin: message.pinned to the room.
-func pinEvent(ctx context.Context, r *handler.Request) error {
+func pinEvent(ctx context.Context, r *rtchat.EventRequest) error {
 	var in pinData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
-	roomID, pinned, err := PinMessage(ctx, r.Env.Store, r.Env.Perms, r.UserID, in.MessageID)
+	roomID, pinned, err := PinMessage(ctx, r.Store(), r.Permissions(), r.UserID, in.MessageID)
 	if err != nil {
 		return err
 	}
-	return r.Out.Room(ctx, roomID, DispatchPinned, pinned)
+	return r.SendToRoom(ctx, roomID, DispatchPinned, pinned)
 }
 
 // flagEvent serves message.flag: message.flagged to the caller,
 // moderation.alert to the room's other admins.
-func flagEvent(ctx context.Context, r *handler.Request) error {
+func flagEvent(ctx context.Context, r *rtchat.EventRequest) error {
 	var in flagData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
-	flagged, alert, admins, err := FlagMessage(ctx, r.Env.Store, r.Env.Perms, r.UserID, in.MessageID, in.Reason)
+	flagged, alert, admins, err := FlagMessage(ctx, r.Store(), r.Permissions(), r.UserID, in.MessageID, in.Reason)
 	if err != nil {
 		return err
 	}
-	if err := r.Out.Reply(DispatchFlagged, flagged); err != nil {
+	if err := r.Reply(DispatchFlagged, flagged); err != nil {
 		return err
 	}
 	if len(admins) == 0 {
 		return nil
 	}
-	return r.Out.User(ctx, DispatchAlert, alert, admins...)
+	return r.SendToUsers(ctx, DispatchAlert, alert, admins...)
 }
 
 // analyticsEvent serves message.analytics: the counts to the caller.
-func analyticsEvent(ctx context.Context, r *handler.Request) error {
+func analyticsEvent(ctx context.Context, r *rtchat.EventRequest) error {
 	var in analyticsData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
-	out, err := RoomAnalytics(ctx, r.Env.Store, r.Env.Perms, r.UserID, in.RoomID, in.Timeframe, time.Now())
+	out, err := RoomAnalytics(ctx, r.Store(), r.Permissions(), r.UserID, in.RoomID, in.Timeframe, time.Now())
 	if err != nil {
 		return err
 	}
-	return r.Out.Reply(EventAnalytics, out)
+	return r.Reply(EventAnalytics, out)
 }
 
 // hooks records the sessions and limits each connection's sends.
 func hooks(sessions *Sessions, limiter *SendLimiter) rtchat.Hooks {
 	return rtchat.Hooks{
-		OnConnect: func(_ context.Context, c *consumer.Conn) {
-			sessions.Start(c.ID(), c.UserID(), time.Now())
+		OnConnect: func(_ context.Context, e rtchat.ConnectEvent) error {
+			sessions.Start(e.Conn.ID, e.Conn.UserID, e.Conn.ConnectedAt)
+			return nil
 		},
-		OnDisconnect: func(_ context.Context, c *consumer.Conn) {
-			sessions.End(c.ID(), c.UserID(), time.Now())
-			limiter.Forget(c.ID())
+		OnDisconnect: func(_ context.Context, e rtchat.DisconnectEvent) {
+			sessions.End(e.Conn.ID, e.Conn.UserID, e.Conn.ConnectedAt.Add(e.Duration))
+			limiter.Forget(e.Conn.ID)
 		},
-		AroundEvent: func(ctx context.Context, c *consumer.Conn, event string, next func(context.Context) error) error {
-			if event == protocol.EventMessageSend {
-				if err := limiter.Allow(c.ID(), time.Now()); err != nil {
+		AroundEvent: func(ctx context.Context, e rtchat.Event, next func(context.Context) error) error {
+			if e.Name == protocol.EventMessageSend {
+				if err := limiter.Allow(e.Conn.ID, time.Now()); err != nil {
 					return err
 				}
 			}

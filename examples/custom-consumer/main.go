@@ -27,7 +27,7 @@ func newServer(ctx context.Context, cfg exampleapp.Config) (*exampleapp.Server, 
 		rtchat.WithEvent(EventFlag, flagEvent),
 		rtchat.WithEvent(EventAnalytics, analyticsEvent),
 		rtchat.WithHooks(hooks(sessions, limiter)),
-		rtchat.WithAuth(func(c echo.Context) (int64, error) { return app.UserFromRequest(c.Request()) }),
+		rtchat.WithEchoAuth(func(c echo.Context) (int64, error) { return app.UserFromRequest(c.Request()) }),
 	)
 	if err != nil {
 		return nil, errors.Join(err, app.Close())

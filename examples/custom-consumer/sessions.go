@@ -14,7 +14,7 @@ type Sessions struct {
 
 	// mu guards the fields below.
 	mu sync.Mutex
-	// started holds when each open connection's connect hook ran, by
+	// started holds when each open connection's connection opened, by
 	// connection id.
 	started map[string]time.Time
 	ended   int

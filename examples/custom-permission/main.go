@@ -38,7 +38,7 @@ func build(vips []string) exampleapp.Build {
 		}
 		chat, err := app.NewChat(ctx,
 			rtchat.WithPermissionHandler(NewPerms(vips, app.LookupUsers)),
-			rtchat.WithAuth(func(c echo.Context) (int64, error) { return app.UserFromRequest(c.Request()) }),
+			rtchat.WithEchoAuth(func(c echo.Context) (int64, error) { return app.UserFromRequest(c.Request()) }),
 		)
 		if err != nil {
 			return nil, errors.Join(err, app.Close())
