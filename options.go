@@ -245,8 +245,8 @@ func WithModel(name string, model any) Option {
 // "ReadReceipts", "Delivered", "Presence", "Done", "Notifications". The
 // package serializer documents what each receives; each default is an
 // exported func there that a replacement can wrap to add a field. Error
-// frames are not serialized. Default the built-in ones; an unknown name is
-// an error from New.
+// frames are not serialized. Default the built-in ones; an unknown name or
+// a nil serializer is an error from New.
 func WithSerializer(name string, s serializer.Serializer) Option {
 	return func(c *config) {
 		if c.serializers == nil {
