@@ -354,7 +354,7 @@ func TestClusterOnSharedMemoryBroker(t *testing.T) {
 func TestReorderWindowIsValidated(t *testing.T) {
 	db := dbtest.Open(t, "sqlite")
 	for _, d := range []time.Duration{0, -time.Millisecond, time.Minute} {
-		if _, err := rtchat.New(db, rtchat.WithReorderWindow(d)); err == nil || !strings.Contains(err.Error(), "reorder window") {
+		if _, err := rtchat.New(db, rtchat.WithReorderWindow(d)); err == nil || !strings.Contains(err.Error(), "WithReorderWindow") {
 			t.Errorf("WithReorderWindow(%v): %v, want an error about the reorder window", d, err)
 		}
 	}

@@ -85,7 +85,7 @@ func (c *config) fail(format string, args ...any) {
 // validate reports every bad option at once.
 func (c *config) validate() error {
 	if c.inactivity < time.Second {
-		c.fail("inactivity threshold %v is below 1s", c.inactivity)
+		c.fail("WithInactivityThreshold: %v is below 1s", c.inactivity)
 	}
 	if len(c.authNames) > 1 {
 		both := "both"
@@ -95,52 +95,66 @@ func (c *config) validate() error {
 		c.fail("%s are %s set: give one way to learn the user", strings.Join(c.authNames, " and "), both)
 	}
 	if !strings.HasPrefix(c.path, "/") {
-		c.fail("path %q must start with /", c.path)
+		c.fail("WithPath(%q): must start with /", c.path)
 	}
 	if c.maxMessageSize < 1024 {
-		c.fail("max message size %d is below 1024 bytes", c.maxMessageSize)
+		c.fail("WithMaxMessageSize: %d is below 1024 bytes", c.maxMessageSize)
 	}
 	if c.maxContentLength < 1 {
-		c.fail("max content length %d must be positive", c.maxContentLength)
+		c.fail("WithMaxContentLength: %d must be positive", c.maxContentLength)
 	}
 	if c.sendBuffer < 1 {
-		c.fail("send buffer %d must be positive", c.sendBuffer)
+		c.fail("WithSendBuffer: %d must be positive", c.sendBuffer)
 	}
-	if c.writeTimeout <= 0 || c.eventTimeout <= 0 {
-		c.fail("timeouts must be positive")
+	if c.writeTimeout <= 0 {
+		c.fail("WithWriteTimeout: %v must be positive", c.writeTimeout)
 	}
-	if c.typingThrottle < 0 || c.sessionRetention <= 0 {
-		c.fail("typing throttle must not be negative and session retention must be positive")
+	if c.eventTimeout <= 0 {
+		c.fail("WithEventTimeout: %v must be positive", c.eventTimeout)
+	}
+	if c.typingThrottle < 0 {
+		c.fail("WithTypingThrottle: %v must not be negative", c.typingThrottle)
+	}
+	if c.sessionRetention <= 0 {
+		c.fail("WithSessionRetention: %v must be positive", c.sessionRetention)
 	}
 	if c.rateEvents < 0 || c.rateBurst < 0 || (c.rateEvents > 0 && c.rateBurst < 1) {
-		c.fail("rate limit must not be negative, and a limit needs a burst of at least 1")
+		c.fail("WithRateLimit(%v, %d): must not be negative, and a limit needs a burst of at least 1", c.rateEvents, c.rateBurst)
 	}
 	if c.reorderWindow <= 0 || c.reorderWindow > 10*time.Second {
-		c.fail("reorder window %v must be positive and at most 10s", c.reorderWindow)
+		c.fail("WithReorderWindow: %v must be positive and at most 10s", c.reorderWindow)
 	}
 	if c.maxConnsPerUser < 0 {
-		c.fail("max connections per user %d must not be negative", c.maxConnsPerUser)
+		c.fail("WithMaxConnectionsPerUser: %d must not be negative", c.maxConnsPerUser)
 	}
-	if c.presenceInterval < 0 || c.presencePush < 0 {
-		c.fail("presence interval and presence push limit must not be negative")
+	if c.presenceInterval < 0 {
+		c.fail("WithPresenceInterval: %v must not be negative", c.presenceInterval)
+	}
+	if c.presencePush < 0 {
+		c.fail("WithPresencePushLimit: %d must not be negative", c.presencePush)
 	}
 	if c.perms == nil {
-		c.fail("permission handler is nil")
+		c.fail("WithPermissionHandler: nil")
 	}
 	if len(c.nodeID) > 64 {
-		c.fail("node id %q is longer than 64 characters", c.nodeID)
+		c.fail("WithNodeID(%q): longer than 64 characters", c.nodeID)
 	}
 	if c.presenceSet && c.presence == nil {
-		c.fail("WithPresence: presence manager is nil")
+		c.fail("WithPresence: nil")
 	}
 	for name := range c.serializers {
 		if !serializer.Names(name) {
-			c.fail("WithSerializer: unknown serializer %q", name)
+			c.fail("WithSerializer(%q): unknown serializer", name)
 		}
 	}
 	for _, o := range c.allowedOrigins {
 		if o != "*" && !strings.Contains(o, "://") {
-			c.fail("allowed origin %q must be scheme://host[:port] or *", o)
+			c.fail("WithAllowedOrigins(%q): must be scheme://host[:port] or *", o)
+		}
+	}
+	for name, s := range c.serializers {
+		if s == nil {
+			c.fail("WithSerializer(%q): nil", name)
 		}
 	}
 	return errors.Join(c.errs...)
@@ -175,8 +189,15 @@ func WithPath(p string) Option { return func(c *config) { c.path = p } }
 func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = h } }
 
 // WithEventMap replaces the whole event map (EVENT_MAPPER). Default
-// eventmap.Default().
-func WithEventMap(m *eventmap.Map) Option { return func(c *config) { c.events = m } }
+// eventmap.Default(); a nil map is an error from New.
+func WithEventMap(m *eventmap.Map) Option {
+	return func(c *config) {
+		if m == nil {
+			c.fail("WithEventMap: nil")
+		}
+		c.events = m
+	}
+}
 
 // WithEvent adds an event or replaces the handler of one
 // (EVENT_HANDLER_CLASS); a nil fn removes the event, which clients are then
@@ -252,8 +273,8 @@ func WithModel(name string, template any) Option {
 // exported func there, and serializer.Default(name) the built-in serializer
 // itself, that a replacement can wrap to add a field
 // (serializer.MessageWithFields adds the app's message fields). Error
-// frames are not serialized. Default the built-in ones; an unknown name is
-// an error from New.
+// frames are not serialized. Default the built-in ones; an unknown name or
+// a nil serializer is an error from New.
 func WithSerializer(name string, s serializer.Serializer) Option {
 	return func(c *config) {
 		if c.serializers == nil {
@@ -317,8 +338,15 @@ func WithAllowedOrigins(origins ...string) Option {
 }
 
 // WithBroker sets how events reach other nodes. Default an in-memory broker
-// (one process).
-func WithBroker(b broker.Broker) Option { return func(c *config) { c.broker = b } }
+// (one process); a nil broker is an error from New.
+func WithBroker(b broker.Broker) Option {
+	return func(c *config) {
+		if b == nil {
+			c.fail("WithBroker: nil")
+		}
+		c.broker = b
+	}
+}
 
 // WithPresence sets where presence is kept: which users have a live
 // connection. rtchat tells it of every connection that opens and closes,
@@ -419,5 +447,13 @@ func WithReorderWindow(d time.Duration) Option { return func(c *config) { c.reor
 // rows it left open as soon as it serves again. Default a random id.
 func WithNodeID(id string) Option { return func(c *config) { c.nodeID = id } }
 
-// WithLogger sets the logger. Default slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+// WithLogger sets the logger. Default slog.Default(); a nil logger is an
+// error from New.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l == nil {
+			c.fail("WithLogger: nil")
+		}
+		c.logger = l
+	}
+}

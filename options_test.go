@@ -18,23 +18,23 @@ func TestNewValidatesOptions(t *testing.T) {
 		opt  rtchat.Option
 		want string
 	}{
-		"inactivity below 1s":      {rtchat.WithInactivityThreshold(time.Millisecond), "inactivity"},
-		"relative path":            {rtchat.WithPath("messaging"), "path"},
-		"tiny frame limit":         {rtchat.WithMaxMessageSize(10), "max message size"},
-		"zero content length":      {rtchat.WithMaxContentLength(0), "content length"},
-		"zero send buffer":         {rtchat.WithSendBuffer(0), "send buffer"},
-		"negative write timeout":   {rtchat.WithWriteTimeout(-time.Second), "timeouts"},
-		"zero session retention":   {rtchat.WithSessionRetention(0), "retention"},
-		"negative rate":            {rtchat.WithRateLimit(-1, 1), "rate limit"},
-		"nil permission handler":   {rtchat.WithPermissionHandler(nil), "permission"},
+		"inactivity below 1s":      {rtchat.WithInactivityThreshold(time.Millisecond), "WithInactivityThreshold"},
+		"relative path":            {rtchat.WithPath("messaging"), "WithPath"},
+		"tiny frame limit":         {rtchat.WithMaxMessageSize(10), "WithMaxMessageSize"},
+		"zero content length":      {rtchat.WithMaxContentLength(0), "WithMaxContentLength"},
+		"zero send buffer":         {rtchat.WithSendBuffer(0), "WithSendBuffer"},
+		"negative write timeout":   {rtchat.WithWriteTimeout(-time.Second), "WithWriteTimeout"},
+		"zero session retention":   {rtchat.WithSessionRetention(0), "WithSessionRetention"},
+		"negative rate":            {rtchat.WithRateLimit(-1, 1), "WithRateLimit"},
+		"nil permission handler":   {rtchat.WithPermissionHandler(nil), "WithPermissionHandler"},
 		"Room model replaced":      {rtchat.WithModel("Room", struct{}{}), "Room"},
 		"unknown serializer":       {rtchat.WithSerializer("Banana", noop), "Banana"},
-		"origin without a scheme":  {rtchat.WithAllowedOrigins("example.com"), "origin"},
-		"nil presence manager":     {rtchat.WithPresence(nil), "presence"},
-		"node id too long":         {rtchat.WithNodeID(strings.Repeat("n", 65)), "node id"},
-		"presence interval < 0":    {rtchat.WithPresenceInterval(-time.Millisecond), "presence interval"},
-		"presence push limit < 0":  {rtchat.WithPresencePushLimit(-1), "presence push limit"},
-		"connections per user < 0": {rtchat.WithMaxConnectionsPerUser(-1), "max connections per user"},
+		"origin without a scheme":  {rtchat.WithAllowedOrigins("example.com"), "WithAllowedOrigins"},
+		"nil presence manager":     {rtchat.WithPresence(nil), "WithPresence"},
+		"node id too long":         {rtchat.WithNodeID(strings.Repeat("n", 65)), "WithNodeID"},
+		"presence interval < 0":    {rtchat.WithPresenceInterval(-time.Millisecond), "WithPresenceInterval"},
+		"presence push limit < 0":  {rtchat.WithPresencePushLimit(-1), "WithPresencePushLimit"},
+		"connections per user < 0": {rtchat.WithMaxConnectionsPerUser(-1), "WithMaxConnectionsPerUser"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := rtchat.New(db, tc.opt)
