@@ -332,7 +332,9 @@ func WithUserLookup(fn UserLookup) Option { return func(c *config) { c.users = f
 
 // WithAllowedOrigins lists the browser origins ("https://app.example.com",
 // or "*") allowed besides the same origin. Requests without an Origin header
-// are always allowed. Default none.
+// are always allowed. An origin is its scheme, host and port, all compared;
+// the request's own scheme is https over TLS, else X-Forwarded-Proto (http
+// or https), else http. Default none.
 func WithAllowedOrigins(origins ...string) Option {
 	return func(c *config) { c.allowedOrigins = append(c.allowedOrigins, origins...) }
 }

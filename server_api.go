@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/rtchat/rtchat/serializer"
@@ -213,7 +212,8 @@ func (c *Chat) PublishToRoom(ctx context.Context, roomID, eventType string, data
 	if eventType == "" {
 		return errors.New("rtchat: PublishToRoom: empty event type")
 	}
-	if _, err := uuid.Parse(roomID); err != nil {
+	roomID, ok := serializer.CanonicalUUID(roomID)
+	if !ok {
 		return ErrRoomNotFound
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.eventTimeout)

@@ -392,6 +392,10 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType), event, requestID)
 		return
 	}
+	if err := checkData(env.Data); err != nil {
+		cs.writeError(c, err, event, requestID)
+		return
+	}
 	if err := cs.dispatch(c, fn, event, requestID, env.Data); err != nil {
 		cs.writeError(c, err, event, requestID)
 	}

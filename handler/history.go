@@ -8,8 +8,12 @@ import (
 	"github.com/rtchat/rtchat/serializer"
 )
 
+// paginate is the original's page numbers. Page is bounded so that
+// (page-1)*size cannot overflow into a negative offset (which read as no
+// offset: the newest page); a million pages of 200 is far past any history
+// an OFFSET can walk anyway.
 type paginate struct {
-	Page int `json:"page" validate:"gte=1"`
+	Page int `json:"page" validate:"gte=1,max=1000000"`
 	Size int `json:"size" validate:"gte=1,max=200"`
 }
 

@@ -160,8 +160,11 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	}
 	atts := make([]*model.Attachment, len(ef.Media))
 	for i, m := range ef.Media {
+		// A caption is shown like content, so it is sanitised like content.
+		// Metadata is plain data the page must never treat as markup
+		// (docs/protocol.md), stored as sent.
 		atts[i] = &model.Attachment{ID: uuid.NewString(), MediaURL: m.MediaURL, MediaType: m.MediaType, MimeType: m.MimeType,
-			FileSize: m.FileSize, Metadata: m.Metadata, Caption: m.Caption, CreatedAt: now}
+			FileSize: m.FileSize, Metadata: m.Metadata, Caption: serializer.Sanitize(m.Caption), CreatedAt: now}
 	}
 	version := chk.Room.ACLVersion
 	if err := r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, IfACLVersion: &version}); err != nil {

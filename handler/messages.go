@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/google/uuid"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
 )
 
 // maxIDs bounds how many message ids one event may name.
@@ -44,10 +44,14 @@ func messageIDs(raw json.RawMessage, list bool) (ids []string, isList bool, err 
 		}
 		ids = []string{id}
 	}
-	for _, id := range ids {
-		if uuid.Validate(id) != nil {
+	for i, id := range ids {
+		// The ids are normalised as serializer.Decode normalises uuid
+		// fields: hyphenated form only, lower-cased.
+		canon, ok := serializer.CanonicalUUID(id)
+		if !ok {
 			return nil, false, bad("Must be a valid UUID.")
 		}
+		ids[i] = canon
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), isList, nil

@@ -27,7 +27,7 @@ type createExtra struct {
 	IsPublic             *bool           `json:"is_public"`
 	JoinApprovalRequired *bool           `json:"join_approval_required"`
 	GroupLocked          *bool           `json:"group_locked"`
-	Avatar               string          `json:"avatar" validate:"max=2048"`
+	Avatar               string          `json:"avatar" validate:"max=2048,avatar"`
 	Property             json.RawMessage `json:"property"`
 }
 

@@ -36,7 +36,7 @@ type modifyData struct {
 type updateData struct {
 	Name                 *string         `json:"name" validate:"omitempty,max=64"`
 	Description          *string         `json:"description" validate:"omitempty,max=1000"`
-	Avatar               *string         `json:"avatar" validate:"omitempty,max=2048"`
+	Avatar               *string         `json:"avatar" validate:"omitempty,max=2048,avatar"`
 	Property             json.RawMessage `json:"property"`
 	MaxParticipants      *int            `json:"max_participants" validate:"omitempty,min=2,max=100000"`
 	MaxSubscribers       *int            `json:"max_subscribers" validate:"omitempty,min=1,max=100000"`

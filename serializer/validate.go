@@ -35,6 +35,17 @@ func validatorInstance() *validator.Validate {
 		_ = v.RegisterValidation("mimetype", func(fl validator.FieldLevel) bool {
 			return AllowedMimeType(fl.Field().String())
 		})
+		// A room's avatar: an http(s) URL or "" (none).
+		_ = v.RegisterValidation("avatar", func(fl validator.FieldLevel) bool {
+			return validAvatar(fl.Field().String())
+		})
+		// uuid is the hyphenated form only, as CanonicalUUID reads it
+		// (the built-in check agrees; one rule keeps message_id lists,
+		// checked by hand, the same).
+		_ = v.RegisterValidation("uuid", func(fl validator.FieldLevel) bool {
+			_, ok := CanonicalUUID(fl.Field().String())
+			return ok
+		})
 		validate = v
 	})
 	return validate
@@ -43,6 +54,8 @@ func validatorInstance() *validator.Validate {
 // Decode unmarshals an event's data into dst and validates it with the
 // `validate` struct tags. A missing or null data counts as {}. Every failure
 // is a 4003 *protocol.Error whose detail maps field names to messages.
+// Every string field with a uuid check (nested ones too) is lower-cased
+// first, so an id sent in upper case reaches the row it names.
 func Decode(data json.RawMessage, dst any) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
@@ -54,6 +67,7 @@ func Decode(data json.RawMessage, dst any) error {
 	if err := json.Unmarshal(trimmed, dst); err != nil {
 		return decodeError(err)
 	}
+	normalizeUUIDs(dst)
 	return Validate(dst)
 }
 
@@ -108,6 +122,8 @@ func fieldMessage(fe validator.FieldError) string {
 		return "Unsupported MIME type."
 	case "url", "http_url":
 		return "Enter a valid URL."
+	case "avatar":
+		return "Enter an http or https URL, or \"\" for none."
 	case "uuid", "uuid4":
 		return "Must be a valid UUID."
 	case "oneof":

@@ -100,6 +100,19 @@ func Browser(tb testing.TB, build Build) {
 	p.waitMessage("bob", want)
 	p.checkInert("after the live message")
 
+	// An attachment's caption (sanitised by the server) and metadata (plain
+	// data, as sent) are text on the page too.
+	media := map[string]any{"media_url": "https://cdn.example/cat.png", "media_type": "image", "mime_type": "image/png",
+		"caption":  `<img src=x onerror="window.__pwned=1">see <b>this</b>`,
+		"metadata": map[string]any{"alt": `<img src=x onerror="window.__pwned=2">`}}
+	if _, err := b.Request(ctx, protocol.EventMessageSend, map[string]any{"room_id": room, "content": "pic",
+		"extra_fields": map[string]any{"media": []any{media}}}); err != nil {
+		tb.Fatalf("bob sends an attachment: %v", err)
+	}
+	const withMedia = `pic [image: see this {"alt":"<img src=x onerror=\"window.__pwned=2\">"}]`
+	p.waitMessage("bob", withMedia)
+	p.checkInert("after the attachment")
+
 	// Reload: the page signs in from its cookie, lists the room, and shows
 	// its history (room.messages) the same way.
 	p.do("reload the page and open the room with bob",
@@ -113,6 +126,7 @@ func Browser(tb testing.TB, build Build) {
 	p.waitMessage("alice", fromAlice)
 	p.waitMessage("bob", reply)
 	p.waitMessage("bob", want)
+	p.waitMessage("bob", withMedia)
 	p.checkInert("after the history")
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
