@@ -119,7 +119,8 @@ type Permissions interface {
 	// CanSeePresence: whether viewerID may learn whether targetID is
 	// online and when targetID was last seen. presence.query leaves out
 	// the users it refuses (as it leaves out strangers), and the presence
-	// pushes skip them. It is only asked about users who share a room.
+	// pushes skip them. It is only asked about users who share a room, once
+	// per viewer and user on every presence push: keep it cheap.
 	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
 }
 
