@@ -86,6 +86,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			SoftDelete: cfg.softDelete, Notifications: cfg.notifications,
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
+			MaxMembersPerRequest: cfg.members.perRequest, MaxRoomSize: cfg.members.roomSize,
 		},
 	}
 	var err error

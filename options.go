@@ -53,6 +53,7 @@ type config struct {
 	presenceInterval time.Duration
 	presencePush     int
 	maxConnsPerUser  int
+	members          memberLimits
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error
@@ -75,6 +76,7 @@ func defaultConfig() *config {
 		presenceInterval: 250 * time.Millisecond,
 		presencePush:     100,
 		maxConnsPerUser:  100,
+		members:          defaultMemberLimits,
 	}
 }
 
@@ -133,6 +135,7 @@ func (c *config) validate() error {
 	if c.presencePush < 0 {
 		c.fail("WithPresencePushLimit: %d must not be negative", c.presencePush)
 	}
+	c.validateMemberLimits()
 	if c.perms == nil {
 		c.fail("WithPermissionHandler: nil")
 	}

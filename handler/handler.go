@@ -82,6 +82,13 @@ type Settings struct {
 	// PresencePushLimit is the largest room (in members) whose members are
 	// pushed each other's presence changes; 0 means every room.
 	PresencePushLimit int
+	// MaxMembersPerRequest is the most users one room.create (participants
+	// or subscribers) or room.add_members (members) may name; 0 means
+	// DefaultMaxMembersPerRequest.
+	MaxMembersPerRequest int
+	// MaxRoomSize is the most members any room may have, over each room's
+	// own cap; 0 means DefaultMaxRoomSize.
+	MaxRoomSize int
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

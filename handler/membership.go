@@ -18,7 +18,7 @@ const joinPending = "pending"
 
 type membersData struct {
 	RoomID  string  `json:"room_id" validate:"required,uuid"`
-	Members []int64 `json:"members" validate:"required,min=1,max=1000,dive,gt=0"`
+	Members []int64 `json:"members" validate:"required,min=1,max=100000,dive,gt=0"`
 }
 
 // RoomJoin handles room.join. A public channel takes the caller at once:
@@ -61,7 +61,7 @@ func RoomJoin(ctx context.Context, r *Request) error {
 			return err
 		}
 		if len(mine) == 0 {
-			if err := checkCap(ctx, tx, 1); err != nil {
+			if err := checkCap(ctx, tx, 1, r.Env.Settings.roomSize()); err != nil {
 				return err
 			}
 			if err := tx.AddMembers(ctx, []*model.Member{model.NewMember(room.ID, r.UserID, roleFor(room, r.UserID), model.Now())}); err != nil {
@@ -192,6 +192,9 @@ func RoomAddMembers(ctx context.Context, r *Request) error {
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
+	if err := tooManyNamed(r.Env.Settings, map[string][]int64{"members": in.Members}); err != nil {
+		return err
+	}
 	chk, err := roomCheck(ctx, r, in.RoomID, protocol.EventRoomAddMembers)
 	if err != nil {
 		return err
@@ -204,6 +207,14 @@ func RoomAddMembers(ctx context.Context, r *Request) error {
 	}
 	ids := uniqueIDs(in.Members)
 	if err := knownUsers(ctx, r, ids); err != nil {
+		return err
+	}
+	// CanAddUser is asked about the users who are not members yet, outside
+	// the transaction (the app's rule may query the database). Only they
+	// are added: a member who left meanwhile was not asked about and stays
+	// out.
+	ids, err = newcomers(ctx, r, chk, ids)
+	if err != nil {
 		return err
 	}
 
@@ -229,7 +240,7 @@ func RoomAddMembers(ctx context.Context, r *Request) error {
 			}
 		}
 		if len(rows) > 0 {
-			if err := checkCap(ctx, tx, len(rows)); err != nil {
+			if err := checkCap(ctx, tx, len(rows), r.Env.Settings.roomSize()); err != nil {
 				return err
 			}
 			if err := tx.AddMembers(ctx, rows); err != nil {
@@ -404,14 +415,14 @@ func publishRemoved(ctx context.Context, r *Request, res removal, by, message st
 }
 
 // checkCap refuses, with the original's text (4003), to take a room above
-// its cap by adding n members.
-func checkCap(ctx context.Context, tx *model.RoomTx, n int) error {
+// its cap, or above ceiling (Settings.MaxRoomSize), by adding n members.
+func checkCap(ctx context.Context, tx *model.RoomTx, n, ceiling int) error {
 	count, err := tx.CountMembers(ctx)
 	if err != nil {
 		return err
 	}
 	limit, detail := roomCap(tx.Room)
-	if count+n > limit {
+	if count+n > min(limit, ceiling) {
 		return protocol.NewError(protocol.CodeInvalid, detail)
 	}
 	return nil

@@ -50,7 +50,10 @@ func (c Check) IsAdmin() bool {
 //   - message.modify: CanAccessMessage, then CanModifyMessage per message.
 //   - room.join: CanJoin; a join request is told to the members
 //     CanReviewJoin allows.
-//   - room.add_members: CanAddMembers.
+//   - room.add_members: CanAddMembers, then CanAddUser for each named user
+//     who is not a member.
+//   - room.create: CanAddUser for each user it names.
+//   - presence.query and presence pushes: CanSeePresence per pair.
 //   - room.remove_members: CanRemoveMembers, then CanChangeMember per
 //     target (again, inside the removal, for members who joined after the
 //     check).
@@ -104,6 +107,21 @@ type Permissions interface {
 	// c.UserID and c.Member are that member, c.Action is room.join. Nil
 	// tells them. Approving is adding the user, which is CanAddMembers'.
 	CanReviewJoin(ctx context.Context, c Check) error
+	// CanAddUser: whether the caller may put user userID into c.Room:
+	// asked for each user a room.create names (c.Room is the room being
+	// created, not yet stored, and c.Member the creator's membership of
+	// it) and for each user a room.add_members names who is not a member
+	// yet, after CanAddMembers allowed the caller to add members at all.
+	// c.Action is the event. Any error refuses, and the handler answers
+	// 4004 "Not found.", exactly as for a user the app's lookup does not
+	// know, so that the answer does not tell which users exist.
+	CanAddUser(ctx context.Context, c Check, userID int64) error
+	// CanSeePresence: whether viewerID may learn whether targetID is
+	// online and when targetID was last seen. presence.query leaves out
+	// the users it refuses (as it leaves out strangers), and the presence
+	// pushes skip them. It is only asked about users who share a room, once
+	// per viewer and user on every presence push: keep it cheap.
+	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
 }
 
 // Default implements the permission table of the original package.

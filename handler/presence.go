@@ -32,17 +32,19 @@ type presenceQueryData struct {
 // they are online and when they were last seen, answered to the caller in
 // the order asked. Users sharing no room with the caller are left out of
 // the answer, not reported offline, so the query reveals nothing about
-// strangers.
+// strangers; so are the users Permissions.CanSeePresence hides from the
+// caller.
 func PresenceQuery(ctx context.Context, r *Request) error {
 	var in presenceQueryData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
 	asked := uniq(in.UserIDs)
-	visible, err := r.Env.Store.SharingRoom(ctx, r.UserID, asked)
+	sharing, err := r.Env.Store.SharingRoom(ctx, r.UserID, asked)
 	if err != nil {
 		return err
 	}
+	visible := seesPresence(ctx, r.Env.Perms, r.UserID, sharing)
 	online, err := r.Env.Presence.Online(ctx, visible)
 	if err != nil {
 		return err
@@ -87,6 +89,9 @@ func PresenceQuery(ctx context.Context, r *Request) error {
 // a device knows its own state, and must not hear that its user went
 // offline. One query finds every recipient.
 //
+// A recipient Permissions.CanSeePresence refuses about a changed user is
+// not told of that user.
+//
 // Rooms with more members than Settings.PresencePushLimit push nothing:
 // announcing a big room's reconnect to all its members costs members
 // squared frames, so their members ask with presence.query instead.
@@ -117,7 +122,9 @@ func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...Prese
 	told := map[int64][]int{} // recipient -> indexes of its changes
 	for i, ch := range changes {
 		for _, r := range co[ch.UserID] {
-			told[r] = append(told[r], i)
+			if env.Perms.CanSeePresence(ctx, r, ch.UserID) == nil {
+				told[r] = append(told[r], i)
+			}
 		}
 	}
 	groups := map[string]*group{}

@@ -49,6 +49,9 @@ func RoomCreate(ctx context.Context, r *Request) error {
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
+	if err := tooManyNamed(r.Env.Settings, map[string][]int64{"participants": in.Participants, "subscribers": in.Subscribers}); err != nil {
+		return err
+	}
 	prefs, err := preferences(in.ExtraFields.Property)
 	if err != nil {
 		return err
@@ -94,12 +97,16 @@ func RoomCreate(ctx context.Context, r *Request) error {
 			room.IsPublic = deref(in.ExtraFields.IsPublic)
 			limit, full = room.MaxSubscribers, protocol.DetailChannelFull
 		}
-		if 1+len(others) > min(limit, capCeiling) {
+		if 1+len(others) > min(limit, r.Env.Settings.roomSize()) {
 			return protocol.NewError(protocol.CodeInvalid, full)
 		}
 		members = append(members, model.NewMember(room.ID, creator, role, now))
 	}
 	if err := knownUsers(ctx, r, others); err != nil {
+		return err
+	}
+	chk := Check{UserID: creator, Room: room, Member: members[0], Action: protocol.EventRoomCreate}
+	if err := addableUsers(ctx, r, chk, others); err != nil {
 		return err
 	}
 	for _, u := range others {
@@ -226,9 +233,14 @@ type roomIDData struct {
 	RoomID string `json:"room_id" validate:"required,uuid"`
 }
 
-// RoomInfo handles room.info: the room detail, to a member only.
+// RoomInfo handles room.info: the room detail, to a member only. A room of
+// up to DefaultMembersPage members asked without members_limit or
+// members_after lists all its members, oldest first, as the original does;
+// otherwise the member lists (participants or subscribers, admins or
+// moderators) hold one page, by user id, and members_next names the
+// members_after of the next page (see roomInfoPage).
 func RoomInfo(ctx context.Context, r *Request) error {
-	var in roomIDData
+	var in roomInfoData
 	if err := r.Decode(&in); err != nil {
 		return err
 	}
@@ -236,14 +248,18 @@ func RoomInfo(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	members, err := r.Env.Store.Members(ctx, chk.Room.ID)
+	page, err := roomInfoPage(ctx, r, chk.Room.ID, in)
 	if err != nil {
 		return err
 	}
-	in2 := serializer.RoomInput{Room: chk.Room, Members: members}
+	in2 := serializer.RoomInput{Room: chk.Room, Members: page.members}
 	out, err := r.Env.Serialize(ctx, serializer.NameRoom, in2, in2.UserIDs())
 	if err != nil {
 		return err
+	}
+	if m, ok := out.(map[string]any); ok {
+		m["members_count"] = page.count
+		m["members_next"] = page.next
 	}
 	return r.Out.Reply(protocol.DispatchRoomInfo, out)
 }

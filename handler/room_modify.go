@@ -213,7 +213,7 @@ func modifyUpdate(ctx context.Context, r *Request, room *model.Room, upd updateD
 			set("group_locked", func() { room.GroupLocked = *upd.GroupLocked })
 		}
 		if upd.MaxParticipants != nil || upd.MaxSubscribers != nil {
-			if err := checkCap(ctx, tx, 0); err != nil {
+			if err := checkCap(ctx, tx, 0, r.Env.Settings.roomSize()); err != nil {
 				return err
 			}
 		}

@@ -84,12 +84,12 @@ func (t *target) startNodes(ctx context.Context, cfg *config, appCfg exampleapp.
 		// The client outlives the chat whose broker uses it: closers run
 		// last first.
 		t.closers = append(t.closers, client.Close)
-		opts := []rtchat.Option{
+		opts := append(benchOptions(),
 			rtchat.WithHTTPAuth(bearerUser),
 			rtchat.WithNodeID(fmt.Sprintf("chatbench-node-%d", i+1)),
 			rtchat.WithBroker(redisbroker.New(client, redisbroker.WithPrefix(prefix))),
 			rtchat.WithPresence(presenceredis.New(client, presenceredis.WithPrefix(prefix))),
-		}
+		)
 		chat, err := app.NewChat(ctx, opts...)
 		if err != nil {
 			return fmt.Errorf("node %d: %w", i+1, err)

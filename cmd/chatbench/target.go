@@ -125,7 +125,7 @@ func startLocal(ctx context.Context, cfg *config, kind string, users, nodes int)
 	if nodes > 1 {
 		return t, t.startNodes(ctx, cfg, appCfg, nodes)
 	}
-	chat, err := app.NewChat(ctx, rtchat.WithHTTPAuth(bearerUser))
+	chat, err := app.NewChat(ctx, append(benchOptions(), rtchat.WithHTTPAuth(bearerUser))...)
 	if err != nil {
 		return t, err
 	}

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 // TestExample runs the examples' scenarios against this app: with no
 // archived room it behaves as echoexample.
 func TestExample(t *testing.T) {
-	exampletest.Run(t, build(nil))
+	exampletest.Run(t, build(nil), exampletest.ScenarioStrangers) // its rules are its own
 }
 
 func TestParseVIPs(t *testing.T) {

@@ -45,8 +45,18 @@ func Request(tb testing.TB, c *client.Client, event string, data any, eventType 
 // users members, and waits until each of the members' connections has its
 // roomcreate.dispatch, so they are in the room's fan-out. It returns the
 // room id.
+//
+// The example apps' rule (exampleapp.Permissions) lets a group take only
+// users who already share a room with its creator, so CreateGroup first
+// opens a 1:1 between owner and each member, as a user would.
 func CreateGroup(tb testing.TB, c *client.Client, name string, preferences map[string]any, members []int64, memberConns ...*client.Client) string {
 	tb.Helper()
+	for _, m := range members {
+		_, err := c.Request(testCtx(tb), protocol.EventRoomCreate, map[string]any{"type": protocol.RoomOneToOne, "participants": []int64{m}})
+		if pe, ok := protocol.AsError(err); err != nil && (!ok || pe.Code != protocol.CodeConflict) {
+			tb.Fatalf("open a 1:1 with user %d: %v", m, err)
+		}
+	}
 	data := map[string]any{"type": protocol.RoomGroup, "name": name, "participants": members}
 	if preferences != nil {
 		data["extra_fields"] = map[string]any{"property": map[string]any{"preferences": preferences}}
@@ -54,12 +64,16 @@ func CreateGroup(tb testing.TB, c *client.Client, name string, preferences map[s
 	f := Request(tb, c, protocol.EventRoomCreate, data, protocol.DispatchRoomCreate)
 	room := decode[roomDetail](tb, f)
 	for _, m := range memberConns {
-		got, err := m.Next(testCtx(tb), protocol.DispatchRoomCreate)
-		if err != nil {
-			tb.Fatalf("a member waiting for %s: %v", protocol.DispatchRoomCreate, err)
-		}
-		if decode[roomDetail](tb, got).ID != room.ID {
-			tb.Fatalf("a member's %s is of another room than %s", protocol.DispatchRoomCreate, room.ID)
+		for { // skipping the 1:1s opened above
+			got, err := m.Next(testCtx(tb), protocol.DispatchRoomCreate)
+			if err != nil {
+				tb.Fatalf("a member waiting for %s: %v", protocol.DispatchRoomCreate, err)
+			}
+			if got := decode[roomDetail](tb, got); got.ID == room.ID {
+				break
+			} else if got.Type != protocol.RoomOneToOne {
+				tb.Fatalf("a member's %s is of another room than %s", protocol.DispatchRoomCreate, room.ID)
+			}
 		}
 	}
 	return room.ID
