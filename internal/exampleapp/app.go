@@ -65,13 +65,14 @@ func (a *App) Close() error {
 }
 
 // NewChat builds the app's rtchat.Chat on its database, with its user lookup,
-// allowed origins and, with REDIS_URL, Redis broker and presence, plus opts (the framework's auth option), and migrates
+// allowed origins, rate limits (Config.RateLimits) and, with REDIS_URL, Redis broker and presence, plus opts (the framework's auth option), and migrates
 // rtchat's tables. The caller closes the Chat before the App.
 func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat, error) {
 	all := append([]rtchat.Option{
 		rtchat.WithUserLookup(a.LookupUsers),
 		rtchat.WithAllowedOrigins(a.cfg.AllowedOrigins...),
 	}, a.clusterOptions()...)
+	all = append(all, a.cfg.rateOptions()...)
 	all = append(all, opts...)
 	chat, err := rtchat.New(a.db, all...)
 	if err != nil {

@@ -54,6 +54,7 @@ var scenarios = []struct {
 	{"room.create with an unknown user id is 4004", testUnknownUser},
 	{"page is served as html", testPage},
 	{"shutdown closes open websockets with 1001", testShutdown},
+	{"a burst of sends is rate limited with a few 4029 naming them", testRateLimits},
 }
 
 // Run runs every scenario on SQLite and on Postgres, each with a fresh app
@@ -99,6 +100,13 @@ func (e *Env) Shutdown(tb testing.TB) {
 // and serves it with httptest until the end of the test.
 func Start(tb testing.TB, build Build, kind string) *Env {
 	tb.Helper()
+	return StartConfig(tb, build, ConfigFor(tb, kind))
+}
+
+// ConfigFor is TestConfig on a fresh database of kind ("sqlite" or
+// "postgres"), for a test that changes the Config before StartConfig.
+func ConfigFor(tb testing.TB, kind string) exampleapp.Config {
+	tb.Helper()
 	cfg := TestConfig()
 	switch kind {
 	case "sqlite":
@@ -108,7 +116,7 @@ func Start(tb testing.TB, build Build, kind string) *Env {
 	default:
 		tb.Fatalf("exampletest: unknown database kind %q", kind)
 	}
-	return StartConfig(tb, build, cfg)
+	return cfg
 }
 
 // TestConfig is the Config the scenarios start an app with, without a
