@@ -400,11 +400,12 @@ func WithMaxConnectionsPerUser(n int) Option { return func(c *config) { c.maxCon
 // before: opening more connections no longer buys more frames), with bursts
 // of up to burst (at least 1). Every frame counts, whatever its event, and
 // the limit is checked before the frame is handled: a frame over it is
-// dropped unhandled, nothing changes, and it is answered with error 4029
-// naming its event_type and request_id, with retry_after_ms. The answers
-// are coalesced (see docs/protocol.md) so a flood never fills the send
-// buffer; a connection refused too often is closed (WithRateLimitClose).
-// WithEventRateLimit adds limits of single events. Default none (0).
+// dropped unhandled (the AroundEvent hook does not see it), nothing
+// changes, and it is answered with error 4029 naming its event_type and
+// request_id, with retry_after_ms. The answers are coalesced (see
+// docs/protocol.md) so a flood never fills the send buffer; a connection
+// refused too often is closed (WithRateLimitClose). WithEventRateLimit
+// adds limits of single events. Default none (0).
 func WithRateLimit(eventsPerSecond float64, burst int) Option {
 	return func(c *config) { c.rateEvents, c.rateBurst = eventsPerSecond, burst }
 }
