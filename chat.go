@@ -63,6 +63,9 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
+	if err := cfg.checkRateEvents(events); err != nil {
+		return nil, err
+	}
 	sers := serializer.NewSet()
 	for name, s := range cfg.serializers {
 		if err := sers.Replace(name, s); err != nil {
@@ -96,7 +99,8 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		MaxMessageSize: cfg.maxMessageSize, SendBuffer: cfg.sendBuffer, WriteTimeout: cfg.writeTimeout,
 		Inactivity: cfg.inactivity, AllowedOrigins: cfg.allowedOrigins, Notifications: cfg.notifications,
 		EventTimeout: cfg.eventTimeout, SessionRetention: cfg.sessionRetention,
-		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, ReorderWindow: cfg.reorderWindow,
+		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, EventRateLimits: cfg.eventRates,
+		RateLimitClose: cfg.rateClose, RateLimitWindow: cfg.rateCloseWindow, ReorderWindow: cfg.reorderWindow,
 		PresenceInterval: cfg.presenceInterval, MaxConnectionsPerUser: cfg.maxConnsPerUser,
 	})
 	if err != nil {
@@ -132,7 +136,7 @@ func (c *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // at least one open connection.
 func (c *Chat) Stats() Stats {
 	s := c.consumer.Stats()
-	return Stats{Conns: s.Conns, Users: s.Users, Rooms: s.Rooms}
+	return Stats{Conns: s.Conns, Users: s.Users, Rooms: s.Rooms, RateLimitedUsers: c.consumer.RateLimitedUsers()}
 }
 
 // Close shuts the node down: new connections get HTTP 503, every open

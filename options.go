@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rtchat/rtchat/broker"
+	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/eventmap"
 	"github.com/rtchat/rtchat/internal/authopt"
 	"github.com/rtchat/rtchat/serializer"
@@ -42,6 +43,9 @@ type config struct {
 	presenceSet      bool
 	rateEvents       float64
 	rateBurst        int
+	eventRates       map[string]consumer.RateSpec // see ratelimit.go
+	rateClose        int
+	rateCloseWindow  time.Duration
 	maxMessageSize   int64
 	maxContentLength int
 	typingThrottle   time.Duration
@@ -77,6 +81,8 @@ func defaultConfig() *config {
 		presencePush:     100,
 		maxConnsPerUser:  100,
 		members:          defaultMemberLimits,
+		rateClose:        100,
+		rateCloseWindow:  10 * time.Second,
 	}
 }
 
@@ -120,9 +126,7 @@ func (c *config) validate() error {
 	if c.sessionRetention <= 0 {
 		c.fail("WithSessionRetention: %v must be positive", c.sessionRetention)
 	}
-	if c.rateEvents < 0 || c.rateBurst < 0 || (c.rateEvents > 0 && c.rateBurst < 1) {
-		c.fail("WithRateLimit(%v, %d): must not be negative, and a limit needs a burst of at least 1", c.rateEvents, c.rateBurst)
-	}
+	c.validateRates()
 	if c.reorderWindow <= 0 || c.reorderWindow > 10*time.Second {
 		c.fail("WithReorderWindow: %v must be positive and at most 10s", c.reorderWindow)
 	}
@@ -396,10 +400,17 @@ func WithPresencePushLimit(n int) Option { return func(c *config) { c.presencePu
 // connection is admitted. Default 100; 0 sets no cap.
 func WithMaxConnectionsPerUser(n int) Option { return func(c *config) { c.maxConnsPerUser = n } }
 
-// WithRateLimit limits each connection to eventsPerSecond frames, with
-// bursts of up to burst (at least 1). A frame over the limit is dropped
-// unread and answered with error 4029, whose detail says when to retry; the
-// connection stays open. Default none (0).
+// WithRateLimit limits each user to eventsPerSecond frames on this node,
+// all the user's connections to the node together (it was per connection
+// before: opening more connections no longer buys more frames), with bursts
+// of up to burst (at least 1). Every frame counts, whatever its event, and
+// the limit is checked before the frame is handled: a frame over it is
+// dropped unhandled (the AroundEvent hook does not see it), nothing
+// changes, and it is answered with error 4029 naming its event_type and
+// request_id, with retry_after_ms. The answers are coalesced (see
+// docs/protocol.md) so a flood never fills the send buffer; a connection
+// refused too often is closed (WithRateLimitClose). WithEventRateLimit
+// adds limits of single events. Default none (0).
 func WithRateLimit(eventsPerSecond float64, burst int) Option {
 	return func(c *config) { c.rateEvents, c.rateBurst = eventsPerSecond, burst }
 }

@@ -80,6 +80,10 @@ type Stats struct {
 	Users int
 	// Rooms is the number of rooms with at least one open connection.
 	Rooms int
+	// RateLimitedUsers is the number of users whose rate limiters
+	// (WithRateLimit, WithEventRateLimit) this node holds: those with an
+	// open connection here, when a limit is set; 0 otherwise.
+	RateLimitedUsers int
 }
 
 // ContextWithUser returns a context carrying the authenticated user id: an

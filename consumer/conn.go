@@ -47,9 +47,12 @@ type Conn struct {
 	// pong and disconnect handlers there, and gorilla the ping handler.
 	flushed int64
 
-	// bucket is the connection's rate limit (nil without one); only the
-	// read goroutine uses it.
-	bucket *tokenBucket
+	// limits are the user's rate limiters on this node, shared with the
+	// user's other connections here (nil without limits); set on connect,
+	// given back on disconnect. refusals records the frames they refused
+	// (nil until the first); only the read goroutine uses it.
+	limits   *userLimits
+	refusals *refusals
 
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.

@@ -44,10 +44,17 @@ type Config struct {
 	AllowedOrigins []string
 	Notifications  bool
 	EventTimeout   time.Duration
-	// RateLimit is each connection's frames per second (0: no limit), with
-	// bursts of RateBurst.
+	// RateLimit is each user's frames per second on this node, all their
+	// connections here together (0: no limit), with bursts of RateBurst.
 	RateLimit float64
 	RateBurst int
+	// EventRateLimits are per user limits of single event types, checked
+	// besides RateLimit.
+	EventRateLimits map[string]RateSpec
+	// RateLimitClose is how many refused frames within RateLimitWindow
+	// close a connection with 1008 (0: never).
+	RateLimitClose  int
+	RateLimitWindow time.Duration
 	// SessionRetention is how long session rows are kept after their
 	// connection closed; see the sweeper.
 	SessionRetention time.Duration
@@ -85,6 +92,7 @@ type Consumer struct {
 	presence    presenceBatch
 	shutdown    shutdown
 	order       *orderer
+	limits      *limiters // see ratelimit.go
 }
 
 const connKey = "rtchat.conn"
@@ -98,6 +106,7 @@ func New(cfg Config) (*Consumer, error) {
 	base, stop := context.WithCancel(context.Background())
 	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop, started: model.Now()}
 	cs.order = newOrderer(cs, cfg.ReorderWindow)
+	cs.limits = newLimiters(RateSpec{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}, cfg.EventRateLimits)
 	m := melody.New()
 	m.Config.MaxMessageSize = cfg.MaxMessageSize
 	m.Config.MessageBufferSize = cfg.SendBuffer
@@ -198,6 +207,7 @@ func connOf(s *melody.Session) *Conn {
 func (cs *Consumer) onConnect(s *melody.Session) {
 	c := connOf(s)
 	c.sess = s
+	c.limits = cs.limits.acquire(c.userID)
 	now := model.Now()
 	c.connectedAt = now
 	c.lastSeen.Store(now.UnixNano())
@@ -304,6 +314,7 @@ func (cs *Consumer) pushNotifications(ctx context.Context, c *Conn) {
 func (cs *Consumer) onDisconnect(s *melody.Session) {
 	c := connOf(s)
 	cs.hub.removeConn(c)
+	cs.limits.release(c.userID, c.limits)
 	if !c.accepted.Load() {
 		return // refused by OnConnect: nothing was set up
 	}
@@ -339,7 +350,7 @@ func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 		return
 	}
 	cs.touch(c)
-	if cs.limited(c) {
+	if cs.limited(c, "", "") {
 		return
 	}
 	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
@@ -366,27 +377,37 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	}
 	cs.touch(c)
 	defer cs.extend(c)
-	if cs.limited(c) {
-		return
-	}
+	// The envelope is read before the rate limits are checked (its data
+	// stays raw), so that a refusal can name the frame's event and
+	// request_id and the event's own limit can apply.
 	trimmed := bytes.TrimSpace(raw)
 	var env envelope
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
+	malformed := len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil
+	var event, requestID string
+	var idErr *protocol.Error
+	if !malformed && len(env.RequestID) > 0 && string(env.RequestID) != "null" {
+		if json.Unmarshal(env.RequestID, &requestID) != nil {
+			idErr = protocol.Invalid(protocol.FieldErrors{"request_id": {"Expected a string."}})
+		} else if len(requestID) > protocol.MaxRequestIDLen {
+			idErr = protocol.Invalid(protocol.FieldErrors{"request_id": {protocol.DetailRequestIDTooLong}})
+		}
+	}
+	if !malformed && idErr == nil {
+		_ = json.Unmarshal(env.EventType, &event) // a non-string is an unknown event
+	} else {
+		requestID = "" // a frame that cannot be read as a request is answered with neither
+	}
+	if cs.limited(c, event, requestID) {
+		return
+	}
+	if malformed {
 		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailMalformedFrame), "", "")
 		return
 	}
-	var event, requestID string
-	if len(env.RequestID) > 0 && string(env.RequestID) != "null" {
-		if json.Unmarshal(env.RequestID, &requestID) != nil {
-			cs.writeError(c, protocol.Invalid(protocol.FieldErrors{"request_id": {"Expected a string."}}), "", "")
-			return
-		}
-		if len(requestID) > protocol.MaxRequestIDLen {
-			cs.writeError(c, protocol.Invalid(protocol.FieldErrors{"request_id": {protocol.DetailRequestIDTooLong}}), "", "")
-			return
-		}
+	if idErr != nil {
+		cs.writeError(c, idErr, "", "")
+		return
 	}
-	_ = json.Unmarshal(env.EventType, &event) // a non-string is an unknown event
 	fn, ok := cs.cfg.Events.Lookup(event)
 	if !ok {
 		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType), event, requestID)

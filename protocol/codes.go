@@ -1,7 +1,7 @@
 package protocol
 
 // Protocol codes. Codes 4001-4029 travel in error frames or as WebSocket close
-// codes, as docs/protocol.md §3 says; 1001, 1009 and 1013 are standard close codes.
+// codes, as docs/protocol.md §3 says; 1001, 1008, 1009, 1011 and 1013 are standard close codes.
 const (
 	// CodeNotAuthenticated means the request carried no user (HTTP 401 on upgrade).
 	CodeNotAuthenticated = 4001
@@ -26,6 +26,9 @@ const (
 
 	// CloseGoingAway is the close code sent when the server shuts down.
 	CloseGoingAway = 1001
+	// ClosePolicyViolation closes a connection that kept sending over its
+	// rate limits (WithRateLimitClose), with reason DetailTooManyEvents.
+	ClosePolicyViolation = 1008
 	// CloseMessageTooBig is the close code for a frame over the size limit.
 	CloseMessageTooBig = 1009
 	// CloseInternalError closes a connection whose set-up failed inside
@@ -58,4 +61,7 @@ const (
 	// DetailTooManyConnections is the reason of the 4029 close of a
 	// connection over the per-user cap.
 	DetailTooManyConnections = "too many connections"
+	// DetailTooManyEvents is the reason of the 1008 close of a connection
+	// refused too often by the rate limits.
+	DetailTooManyEvents = "too many events"
 )

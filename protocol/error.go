@@ -11,6 +11,14 @@ import (
 type Error struct {
 	Code   int `json:"code"`
 	Detail any `json:"detail"`
+	// RetryAfterMS is set on a 4029 refusing a frame over a rate limit:
+	// how many milliseconds until the same frame would pass.
+	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
+	// Unanswered is set on a 4029 refusing a frame over a rate limit: how
+	// many frames were refused since the previous 4029 without an answer
+	// of their own (refusals are coalesced so a flood does not fill the
+	// connection's send buffer).
+	Unanswered int `json:"unanswered,omitempty"`
 }
 
 // Error implements the error interface.

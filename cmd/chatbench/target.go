@@ -95,7 +95,8 @@ func startLocal(ctx context.Context, cfg *config, kind string, users, nodes int)
 			t = nil
 		}
 	}()
-	appCfg := exampleapp.Config{JWTSecret: "chatbench"}
+	// No rate limits: the load is the measure, not something to refuse.
+	appCfg := exampleapp.Config{JWTSecret: "chatbench", RateLimits: &exampleapp.RateLimits{}}
 	switch kind {
 	case "sqlite":
 		dir, err := os.MkdirTemp("", "chatbench-")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/internal/dbtest"
+	"github.com/rtchat/rtchat/internal/exampleapp"
 	"github.com/rtchat/rtchat/internal/exampleapp/exampletest"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/uptrace/bun"
@@ -34,6 +35,23 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *exampletest.Env)) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			fn(t, exampletest.Start(t, newServer, kind))
+		})
+	}
+}
+
+// eachDBAboveSendLimit is eachDB with rtchat's own message.send limit
+// raised above the app's SendLimit, so that what refuses the send after
+// SendLimit in a burst is the app's hook, the thing under test, and not
+// rtchat (exampleapp.DefaultRateLimits allows bursts of 20).
+func eachDBAboveSendLimit(t *testing.T, fn func(t *testing.T, e *exampletest.Env)) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			cfg := exampletest.ConfigFor(t, kind)
+			rl := exampleapp.DefaultRateLimits()
+			rl.Events[protocol.EventMessageSend] = exampleapp.Rate{PerSecond: 5, Burst: 2 * SendLimit}
+			cfg.RateLimits = &rl
+			fn(t, exampletest.StartConfig(t, newServer, cfg))
 		})
 	}
 }
@@ -284,7 +302,7 @@ func TestAnalytics(t *testing.T) {
 }
 
 func TestSendLimit(t *testing.T) {
-	eachDB(t, func(t *testing.T, e *exampletest.Env) {
+	eachDBAboveSendLimit(t, func(t *testing.T, e *exampletest.Env) {
 		ctx := exampletest.Ctx(t)
 		tm := newTeam(t, e)
 		for i := range SendLimit {

@@ -66,7 +66,9 @@ func (a *App) Close() error {
 
 // NewChat builds the app's rtchat.Chat on its database, with its user lookup,
 // its permission rules (Permissions; an opts' WithPermissionHandler replaces
-// them), allowed origins and, with REDIS_URL, Redis broker and presence, plus opts (the framework's auth option), and migrates
+// them), allowed origins, rate limits (Config.RateLimits) and, with
+// REDIS_URL, Redis broker and presence, plus opts (the framework's auth
+// option), and migrates
 // rtchat's tables. The caller closes the Chat before the App.
 func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat, error) {
 	all := append([]rtchat.Option{
@@ -74,6 +76,7 @@ func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat,
 		rtchat.WithPermissionHandler(NewPermissions(a.db)),
 		rtchat.WithAllowedOrigins(a.cfg.AllowedOrigins...),
 	}, a.clusterOptions()...)
+	all = append(all, a.cfg.rateOptions()...)
 	all = append(all, opts...)
 	chat, err := rtchat.New(a.db, all...)
 	if err != nil {

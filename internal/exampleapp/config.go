@@ -50,6 +50,9 @@ type Config struct {
 	// default cost takes a second under the race detector. Not read from
 	// the environment.
 	PasswordCost int
+	// RateLimits are the chat's rate limits per user; nil is
+	// DefaultRateLimits, &RateLimits{} none. Not read from the environment.
+	RateLimits *RateLimits
 }
 
 // ConfigFromEnv reads the Config from ADDR, DATABASE_URL, SQLITE_PATH,

@@ -56,6 +56,7 @@ var scenarios = []struct {
 	{ScenarioStrangers, testStrangers},
 	{"page is served as html", testPage},
 	{"shutdown closes open websockets with 1001", testShutdown},
+	{"a burst of sends is rate limited with a few 4029 naming them", testRateLimits},
 }
 
 // ScenarioStrangers is the scenario of the example apps' permission rule
@@ -108,6 +109,13 @@ func (e *Env) Shutdown(tb testing.TB) {
 // and serves it with httptest until the end of the test.
 func Start(tb testing.TB, build Build, kind string) *Env {
 	tb.Helper()
+	return StartConfig(tb, build, ConfigFor(tb, kind))
+}
+
+// ConfigFor is TestConfig on a fresh database of kind ("sqlite" or
+// "postgres"), for a test that changes the Config before StartConfig.
+func ConfigFor(tb testing.TB, kind string) exampleapp.Config {
+	tb.Helper()
 	cfg := TestConfig()
 	switch kind {
 	case "sqlite":
@@ -117,7 +125,7 @@ func Start(tb testing.TB, build Build, kind string) *Env {
 	default:
 		tb.Fatalf("exampletest: unknown database kind %q", kind)
 	}
-	return StartConfig(tb, build, cfg)
+	return cfg
 }
 
 // TestConfig is the Config the scenarios start an app with, without a
