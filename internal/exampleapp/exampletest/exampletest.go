@@ -61,7 +61,7 @@ var scenarios = []struct {
 func Run(t *testing.T, build Build) {
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			for _, sc := range scenarios {
+			for _, sc := range append(scenarios[:len(scenarios):len(scenarios)], securityScenarios...) {
 				t.Run(sc.name, func(t *testing.T) {
 					t.Parallel()
 					sc.run(t, Start(t, build, kind))
