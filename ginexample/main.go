@@ -5,7 +5,7 @@
 //	go run ./ginexample           # http://localhost:8080, SQLite in ./rtchat-example.db
 //
 // Settings come from the environment: ADDR, DATABASE_URL (Postgres instead
-// of SQLite), SQLITE_PATH, JWT_SECRET and ALLOWED_ORIGINS; see
+// of SQLite), SQLITE_PATH, JWT_SECRET, ALLOWED_ORIGINS and TRUST_PROXY; see
 // exampleapp.Config.
 package main
 

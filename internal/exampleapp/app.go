@@ -22,6 +22,8 @@ type App struct {
 	log    *slog.Logger
 	// dummyHash is compared against for unknown users (see newDummyHash).
 	dummyHash func() []byte
+	// logins throttles logins and bounds the bcrypt work.
+	logins *loginThrottle
 }
 
 // New opens the database of cfg, creates the users table if needed and
@@ -29,6 +31,9 @@ type App struct {
 // that tokens will not survive a restart. Close the App when done.
 func New(ctx context.Context, cfg Config) (*App, error) {
 	log := slog.Default()
+	if err := cfg.validateThrottle(); err != nil {
+		return nil, err
+	}
 	secret := []byte(cfg.JWTSecret)
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -48,7 +53,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log, dummyHash: newDummyHash(cfg.passwordCost())}, nil
+	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log, dummyHash: newDummyHash(cfg.passwordCost()),
+		logins: newLoginThrottle(cfg)}, nil
 }
 
 // DB returns the app's database, which rtchat shares.

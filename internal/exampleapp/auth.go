@@ -1,6 +1,7 @@
 package exampleapp
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +22,15 @@ const TokenTTL = 7 * 24 * time.Hour
 // ErrNoToken is returned by UserFromRequest when the request carries no
 // token at all.
 var ErrNoToken = errors.New("exampleapp: no token")
+
+// ErrUnknownUser is returned by UserFromRequest for a valid token whose user
+// does not exist (any more, or in this database), which must not act as
+// anyone.
+var ErrUnknownUser = errors.New("exampleapp: token of an unknown user")
+
+// errUserLookup wraps a database error met while finding a token's user,
+// which is the server's fault, not the client's.
+var errUserLookup = errors.New("exampleapp: find the token's user")
 
 // NewToken returns a signed HS256 JWT whose subject is the user id, valid
 // for TokenTTL.
@@ -53,9 +63,20 @@ func (a *App) ParseToken(token string) (int64, error) {
 // UserFromRequest returns the user id of the request's token, taken from
 // "Authorization: Bearer <token>", else the "token" query parameter (for
 // WebSocket clients that cannot set headers), else the rtchat_token cookie.
-// It returns ErrNoToken without a token and an error for an invalid or
-// expired one. Both examples give it to rtchat as their auth function.
+// It returns ErrNoToken without a token, an error for an invalid or expired
+// one, and ErrUnknownUser for a valid one whose user is not in the users
+// table. Both examples give it to rtchat as their auth function, so the
+// WebSocket upgrade costs one query by primary key.
 func (a *App) UserFromRequest(r *http.Request) (int64, error) {
+	u, err := a.userFromRequest(r)
+	if err != nil {
+		return 0, err
+	}
+	return u.ID, nil
+}
+
+// userFromRequest is UserFromRequest returning the whole user.
+func (a *App) userFromRequest(r *http.Request) (*User, error) {
 	token := bearer(r.Header.Get("Authorization"))
 	if token == "" {
 		token = r.URL.Query().Get("token")
@@ -66,9 +87,22 @@ func (a *App) UserFromRequest(r *http.Request) (int64, error) {
 		}
 	}
 	if token == "" {
-		return 0, ErrNoToken
+		return nil, ErrNoToken
 	}
-	return a.ParseToken(token)
+	id, err := a.ParseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	// A token outlives its user, and one signed for another database
+	// with the same secret names ids that mean nothing here.
+	u, err := a.UserByID(r.Context(), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrUnknownUser
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errUserLookup, err)
+	}
+	return u, nil
 }
 
 func bearer(h string) string {

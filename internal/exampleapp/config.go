@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rtchat/rtchat/internal/pgdb"
 	"github.com/rtchat/rtchat/internal/sqlitedb"
@@ -53,10 +54,40 @@ type Config struct {
 	// RateLimits are the chat's rate limits per user; nil is
 	// DefaultRateLimits, &RateLimits{} none. Not read from the environment.
 	RateLimits *RateLimits
+
+	// TrustProxy makes the login throttle count a client by the last
+	// address of X-Forwarded-For instead of the connection's address
+	// (TRUST_PROXY=1). Set it only behind exactly one reverse proxy that
+	// appends the client's address: without a proxy anyone can write the
+	// header, and behind two the address counted is the first proxy's.
+	TrustProxy bool
+	// LoginAccountLimit is how many logins may be attempted for one
+	// username, whatever its case and whether or not it exists, per
+	// LoginWindow; more answer 429 with Retry-After. Default 10
+	// (DefaultLoginAccountLimit); negative turns the limit off.
+	LoginAccountLimit int
+	// LoginAddressLimit is how many logins one client address may attempt
+	// per LoginWindow, over all usernames; more answer 429 with
+	// Retry-After. An IPv6 address counts by its /64. Default 50
+	// (DefaultLoginAddressLimit); negative turns the limit off.
+	LoginAddressLimit int
+	// LoginWindow is the period of both login limits: the attempts come
+	// back one by one over it, all of them after a whole window without
+	// any. Default 15 minutes (DefaultLoginWindow). Each process counts on
+	// its own.
+	LoginWindow time.Duration
+	// MaxConcurrentHashes bounds the bcrypt hashes (logins and registers)
+	// running at once, so that hashing leaves CPUs to the chat. Default
+	// half the CPUs, at least 1 (DefaultMaxConcurrentHashes).
+	MaxConcurrentHashes int
+	// HashWait is how long a login or register waits for a hash slot
+	// before answering 503 with Retry-After. Default 1 second
+	// (DefaultHashWait).
+	HashWait time.Duration
 }
 
 // ConfigFromEnv reads the Config from ADDR, DATABASE_URL, SQLITE_PATH,
-// JWT_SECRET, REDIS_URL, REDIS_PREFIX and ALLOWED_ORIGINS, with the
+// JWT_SECRET, REDIS_URL, REDIS_PREFIX, ALLOWED_ORIGINS and TRUST_PROXY, with the
 // defaults documented on Config.
 func ConfigFromEnv() Config {
 	cfg := Config{
@@ -66,6 +97,7 @@ func ConfigFromEnv() Config {
 		JWTSecret:   os.Getenv("JWT_SECRET"),
 		RedisURL:    os.Getenv("REDIS_URL"),
 		RedisPrefix: os.Getenv("REDIS_PREFIX"),
+		TrustProxy:  os.Getenv("TRUST_PROXY") == "1",
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr

@@ -4,6 +4,12 @@
 // login API, the user lookup rtchat shows usernames with, the browser chat
 // page, and the construction of the rtchat.Chat itself.
 //
+// Logins are throttled per username and per client address, and bcrypt
+// hashing is bounded to part of the CPUs (Config.LoginAccountLimit,
+// LoginAddressLimit, MaxConcurrentHashes), so guessing passwords neither
+// succeeds quickly nor slows the chat; a token whose user does not exist
+// authenticates nothing.
+//
 // Only the framework glue differs between the examples: how the API routes
 // are mounted and how the chat's auth reads the user from the framework's
 // context. Both read the user with App.UserFromRequest. Each app's main is

@@ -28,9 +28,14 @@ type Route struct {
 //	GET  /api/me        the signed-in user -> {id, username}
 //	GET  /api/users     ?username=name -> {id, username}, for starting a chat
 //
-// Register and login also set the rtchat_token cookie. Errors are
-// {"error": "..."}: 400 bad input, 401 bad credentials or no token, 404 no
-// such user, 409 username taken, 415 not JSON.
+// Register and login also set the rtchat_token cookie. Usernames are
+// unique, and found by login and search, ignoring case. Errors are
+// {"error": "..."}: 400 bad input, 401 bad credentials, no token or a
+// token of a user who does not exist, 404 no such user, 409 username
+// taken, 415 not JSON, 429 too many logins for the username or from the
+// client's address (Config.LoginAccountLimit, LoginAddressLimit), 503 every
+// password-hash slot busy (Config.MaxConcurrentHashes); 429 and 503 carry
+// Retry-After.
 func (a *App) Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/", a.ServePage},
@@ -79,6 +84,9 @@ func (a *App) Register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "username is taken")
 		return
 	}
+	if a.answeredRetry(w, err) {
+		return
+	}
 	if err != nil {
 		a.internalError(w, err)
 		return
@@ -97,9 +105,15 @@ func (a *App) Login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "username and password are required")
 		return
 	}
+	if a.answeredRetry(w, a.logins.attempt(r, in.Username)) {
+		return
+	}
 	u, err := a.Authenticate(r.Context(), in.Username, in.Password)
 	if errors.Is(err, ErrBadCredentials) {
 		writeError(w, http.StatusUnauthorized, "wrong username or password")
+		return
+	}
+	if a.answeredRetry(w, err) {
 		return
 	}
 	if err != nil {
@@ -118,18 +132,8 @@ func (a *App) Logout(w http.ResponseWriter, r *http.Request) {
 
 // Me returns the signed-in user: GET /api/me.
 func (a *App) Me(w http.ResponseWriter, r *http.Request) {
-	id, err := a.UserFromRequest(r)
-	if err != nil {
-		writeError(w, http.StatusUnauthorized, "not signed in")
-		return
-	}
-	u, err := a.UserByID(r.Context(), id)
-	if errors.Is(err, sql.ErrNoRows) {
-		writeError(w, http.StatusUnauthorized, "not signed in")
-		return
-	}
-	if err != nil {
-		a.internalError(w, err)
+	u, ok := a.signedIn(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, userOut{u.ID, u.Username})
@@ -138,8 +142,7 @@ func (a *App) Me(w http.ResponseWriter, r *http.Request) {
 // FindUser returns the user of ?username=, to a signed-in user:
 // GET /api/users. The page uses it to start a chat by name.
 func (a *App) FindUser(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.UserFromRequest(r); err != nil {
-		writeError(w, http.StatusUnauthorized, "not signed in")
+	if _, ok := a.signedIn(w, r); !ok {
 		return
 	}
 	name := r.URL.Query().Get("username")
@@ -157,6 +160,33 @@ func (a *App) FindUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userOut{u.ID, u.Username})
+}
+
+// answeredRetry answers err when it is the login throttle's (429) or the
+// hash slots' (503), and says whether it did.
+func (a *App) answeredRetry(w http.ResponseWriter, err error) bool {
+	var re *retryError
+	if !errors.As(err, &re) {
+		return false
+	}
+	writeRetry(w, re)
+	return true
+}
+
+// signedIn returns the request's user or answers 401 itself: no token, a
+// bad one, or one of a user who does not exist; 500 when the database
+// fails.
+func (a *App) signedIn(w http.ResponseWriter, r *http.Request) (*User, bool) {
+	u, err := a.userFromRequest(r)
+	if errors.Is(err, errUserLookup) {
+		a.internalError(w, err)
+		return nil, false
+	}
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "not signed in")
+		return nil, false
+	}
+	return u, true
 }
 
 func (a *App) signIn(w http.ResponseWriter, r *http.Request, u *User, status int) {

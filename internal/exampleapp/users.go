@@ -22,7 +22,8 @@ type User struct {
 
 	// ID is the user id rtchat knows the user by.
 	ID int64 `bun:"id,pk,autoincrement"`
-	// Username is unique, and is what chat payloads show.
+	// Username is unique ignoring case (an index on lower(username)), kept
+	// in the case it was registered with, and is what chat payloads show.
 	Username string `bun:"username,notnull,unique"`
 	// PasswordHash is the bcrypt hash of the password.
 	PasswordHash string `bun:"password_hash,notnull"`
@@ -66,11 +67,19 @@ func (c Config) passwordCost() int {
 	return c.PasswordCost
 }
 
-// createUsersTable creates example_users if needed, on SQLite and Postgres.
+// createUsersTable creates example_users if needed, on SQLite and Postgres,
+// and the unique index on lower(username), which tables made before it lack.
 func createUsersTable(ctx context.Context, db *bun.DB) error {
 	_, err := db.NewCreateTable().Model((*User)(nil)).IfNotExists().Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("exampleapp: create example_users: %w", err)
+	}
+	// Without it "Ann" and "ann" could both register. Both dialects take
+	// this statement as it is.
+	_, err = db.ExecContext(ctx, "CREATE UNIQUE INDEX IF NOT EXISTS example_users_username_lower ON example_users (lower(username))")
+	if err != nil {
+		return fmt.Errorf("exampleapp: index example_users on lower(username) "+
+			"(two usernames differing only in case must be renamed first): %w", err)
 	}
 	return nil
 }
@@ -93,16 +102,27 @@ func validateCredentials(username, password string) string {
 }
 
 // CreateUser stores a new user with a bcrypt hash of password. A username in
-// use is ErrUsernameTaken.
+// use, whatever its case, is ErrUsernameTaken. When every hash slot stays
+// busy for HashWait it returns an error the handlers answer 503.
 func (a *App) CreateUser(ctx context.Context, username, password string) (*User, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.cfg.passwordCost())
-	if err != nil {
-		return nil, fmt.Errorf("exampleapp: hash password: %w", err)
+	var (
+		hash    []byte
+		hashErr error
+	)
+	if err := a.logins.hash(ctx, func() {
+		hash, hashErr = bcrypt.GenerateFromPassword([]byte(password), a.cfg.passwordCost())
+	}); err != nil {
+		return nil, err
+	}
+	if hashErr != nil {
+		return nil, fmt.Errorf("exampleapp: hash password: %w", hashErr)
 	}
 	u := &User{Username: username, PasswordHash: string(hash), CreatedAt: time.Now().UTC()}
 	// ON CONFLICT DO NOTHING is understood by both dialects, so a taken
 	// name needs no driver-specific error codes: it just inserts nothing.
-	res, err := a.db.NewInsert().Model(u).On("CONFLICT (username) DO NOTHING").Returning("id").Exec(ctx)
+	// It has no target, so that it covers the unique index on
+	// lower(username) as well as the column's own constraint.
+	res, err := a.db.NewInsert().Model(u).On("CONFLICT DO NOTHING").Returning("id").Exec(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUsernameTaken
 	}
@@ -116,18 +136,25 @@ func (a *App) CreateUser(ctx context.Context, username, password string) (*User,
 }
 
 // Authenticate returns the user whose password matches, or
-// ErrBadCredentials.
+// ErrBadCredentials; the username's case does not matter. When every hash
+// slot stays busy for HashWait it returns an error the handlers answer 503.
 func (a *App) Authenticate(ctx context.Context, username, password string) (*User, error) {
-	u := new(User)
-	err := a.db.NewSelect().Model(u).Where("username = ?", username).Limit(1).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
-		return nil, ErrBadCredentials
-	}
-	if err != nil {
+	u, err := a.UserByName(ctx, username)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("exampleapp: find user: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	var match bool
+	if err := a.logins.hash(ctx, func() {
+		if u == nil {
+			// As long as a wrong password, so the time says nothing.
+			_ = bcrypt.CompareHashAndPassword(a.dummyHash(), []byte(password))
+			return
+		}
+		match = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
+	}); err != nil {
+		return nil, err
+	}
+	if !match {
 		return nil, ErrBadCredentials
 	}
 	return u, nil
@@ -142,10 +169,14 @@ func (a *App) UserByID(ctx context.Context, id int64) (*User, error) {
 	return u, nil
 }
 
-// UserByName returns the user called username, or sql.ErrNoRows.
+// UserByName returns the user called username, whatever its case, or
+// sql.ErrNoRows.
 func (a *App) UserByName(ctx context.Context, username string) (*User, error) {
 	u := new(User)
-	if err := a.db.NewSelect().Model(u).Where("username = ?", username).Scan(ctx); err != nil {
+	// lower(username) is what the unique index holds, so this uses it. Names
+	// are ASCII (validateCredentials), where SQLite's lower() and
+	// Postgres's agree.
+	if err := a.db.NewSelect().Model(u).Where("lower(username) = lower(?)", username).Scan(ctx); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -68,7 +68,7 @@ const ScenarioStrangers = "a group takes only users who share a room with the ad
 func Run(t *testing.T, build Build, skip ...string) {
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) {
-			for _, sc := range scenarios {
+			for _, sc := range append(scenarios[:len(scenarios):len(scenarios)], securityScenarios...) {
 				if slices.Contains(skip, sc.name) {
 					continue
 				}
