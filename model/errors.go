@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -105,6 +106,13 @@ func isUniqueViolation(err error) bool {
 func isUnavailable(err error) bool {
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	// The link closed under the driver (pgx reads an unexpected EOF when
+	// the server's side of the socket goes away mid-answer or mid-connect):
+	// whether a statement in flight, a COMMIT included, took effect is
+	// unknown, and the client retries with its client_msg_id.
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true
 	}
 	if _, ok := errors.AsType[net.Error](err); ok {
