@@ -210,6 +210,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer cs.connectRecover(c)
 		cs.connect(c, now)
 	}()
 	<-done
@@ -315,9 +316,11 @@ func (cs *Consumer) onDisconnect(s *melody.Session) {
 			cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
 		}
 	}
-	cs.goOffline(ctx, c)
+	// A panicking presence manager or hook must neither end the process
+	// (this is the read goroutine) nor skip what follows it.
+	cs.safely("presence disconnect", c, func() { cs.goOffline(ctx, c) })
 	if h := cs.cfg.Hooks.OnDisconnect; h != nil {
-		h(ctx, c)
+		cs.safely("OnDisconnect", c, func() { h(ctx, c) })
 	}
 }
 
