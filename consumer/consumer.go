@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -348,14 +347,6 @@ func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
 }
 
-// envelope is the loose decoding of a client frame, so a field of the wrong
-// type is reported precisely instead of failing the whole frame.
-type envelope struct {
-	EventType json.RawMessage `json:"event_type"`
-	Data      json.RawMessage `json:"data"`
-	RequestID json.RawMessage `json:"request_id"`
-}
-
 // onMessage handles one text frame, on the connection's read goroutine, so
 // frames are handled in order. The frame counts as activity; the read
 // deadline moves again once it is handled, so a slow handler is not counted
@@ -372,30 +363,18 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	if cs.limited(c) {
 		return
 	}
-	trimmed := bytes.TrimSpace(raw)
-	var env envelope
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
-		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailMalformedFrame), "", "")
+	req, perr := protocol.DecodeRequest(raw)
+	if perr != nil {
+		cs.writeError(c, perr, "", "")
 		return
 	}
-	var event, requestID string
-	if len(env.RequestID) > 0 && string(env.RequestID) != "null" {
-		if json.Unmarshal(env.RequestID, &requestID) != nil {
-			cs.writeError(c, protocol.Invalid(protocol.FieldErrors{"request_id": {"Expected a string."}}), "", "")
-			return
-		}
-		if len(requestID) > protocol.MaxRequestIDLen {
-			cs.writeError(c, protocol.Invalid(protocol.FieldErrors{"request_id": {protocol.DetailRequestIDTooLong}}), "", "")
-			return
-		}
-	}
-	_ = json.Unmarshal(env.EventType, &event) // a non-string is an unknown event
+	event, requestID := req.EventType, req.RequestID
 	fn, ok := cs.cfg.Events.Lookup(event)
 	if !ok {
 		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType), event, requestID)
 		return
 	}
-	if err := cs.dispatch(c, fn, event, requestID, env.Data); err != nil {
+	if err := cs.dispatch(c, fn, event, requestID, req.Data); err != nil {
 		cs.writeError(c, err, event, requestID)
 	}
 }
