@@ -45,7 +45,7 @@ type Hooks struct {
 	// closed it: after it has left the fan-out, its session row has been
 	// marked disconnected and presence has been told (and the user's going
 	// offline announced). During Close the row and the announcement are
-	// written in one batch afterwards.
+	// written in one batch afterwards. A panic is logged.
 	OnDisconnect func(ctx context.Context, e DisconnectEvent)
 	// AroundEvent wraps the handling of every event a client sends: call
 	// next to run the event's handler, or return an error to refuse the

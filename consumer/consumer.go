@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -220,6 +219,7 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer cs.connectRecover(c)
 		cs.connect(c, now)
 	}()
 	<-done
@@ -326,9 +326,11 @@ func (cs *Consumer) onDisconnect(s *melody.Session) {
 			cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
 		}
 	}
-	cs.goOffline(ctx, c)
+	// A panicking presence manager or hook must neither end the process
+	// (this is the read goroutine) nor skip what follows it.
+	cs.safely("presence disconnect", c, func() { cs.goOffline(ctx, c) })
 	if h := cs.cfg.Hooks.OnDisconnect; h != nil {
-		h(ctx, c)
+		cs.safely("OnDisconnect", c, func() { h(ctx, c) })
 	}
 }
 
@@ -356,14 +358,6 @@ func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
 }
 
-// envelope is the loose decoding of a client frame, so a field of the wrong
-// type is reported precisely instead of failing the whole frame.
-type envelope struct {
-	EventType json.RawMessage `json:"event_type"`
-	Data      json.RawMessage `json:"data"`
-	RequestID json.RawMessage `json:"request_id"`
-}
-
 // onMessage handles one text frame, on the connection's read goroutine, so
 // frames are handled in order. The frame counts as activity; the read
 // deadline moves again once it is handled, so a slow handler is not counted
@@ -379,33 +373,15 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	defer cs.extend(c)
 	// The envelope is read before the rate limits are checked (its data
 	// stays raw), so that a refusal can name the frame's event and
-	// request_id and the event's own limit can apply.
-	trimmed := bytes.TrimSpace(raw)
-	var env envelope
-	malformed := len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil
-	var event, requestID string
-	var idErr *protocol.Error
-	if !malformed && len(env.RequestID) > 0 && string(env.RequestID) != "null" {
-		if json.Unmarshal(env.RequestID, &requestID) != nil {
-			idErr = protocol.Invalid(protocol.FieldErrors{"request_id": {"Expected a string."}})
-		} else if len(requestID) > protocol.MaxRequestIDLen {
-			idErr = protocol.Invalid(protocol.FieldErrors{"request_id": {protocol.DetailRequestIDTooLong}})
-		}
-	}
-	if !malformed && idErr == nil {
-		_ = json.Unmarshal(env.EventType, &event) // a non-string is an unknown event
-	} else {
-		requestID = "" // a frame that cannot be read as a request is answered with neither
-	}
+	// request_id and the event's own limit can apply. A frame that cannot
+	// be read as a request is limited and answered with neither.
+	req, perr := protocol.DecodeRequest(raw)
+	event, requestID := req.EventType, req.RequestID
 	if cs.limited(c, event, requestID) {
 		return
 	}
-	if malformed {
-		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailMalformedFrame), "", "")
-		return
-	}
-	if idErr != nil {
-		cs.writeError(c, idErr, "", "")
+	if perr != nil {
+		cs.writeError(c, perr, "", "")
 		return
 	}
 	fn, ok := cs.cfg.Events.Lookup(event)
@@ -413,11 +389,11 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType), event, requestID)
 		return
 	}
-	if err := checkData(env.Data); err != nil {
+	if err := checkData(req.Data); err != nil {
 		cs.writeError(c, err, event, requestID)
 		return
 	}
-	if err := cs.dispatch(c, fn, event, requestID, env.Data); err != nil {
+	if err := cs.dispatch(c, fn, event, requestID, req.Data); err != nil {
 		cs.writeError(c, err, event, requestID)
 	}
 }

@@ -19,7 +19,7 @@ type Hooks struct {
 	// has left the index, its session row has been marked disconnected and
 	// presence has been told (and the user's going offline announced).
 	// During Close the row and the announcement are written in one batch
-	// afterwards.
+	// afterwards. A panic is logged (see recover.go).
 	OnDisconnect func(ctx context.Context, c *Conn)
 	// AroundEvent wraps the handling of every event: call next to run the
 	// handler, or return an error (for example a *protocol.Error) to refuse

@@ -166,6 +166,15 @@ func (cs *Consumer) goOffline(ctx context.Context, c *Conn) {
 // announce publishes presence changes; it needs no connection, so its
 // outbox has none.
 func (cs *Consumer) announce(ctx context.Context, changes ...handler.PresenceUser) {
+	// The announcement runs the app's code (the user lookup, the
+	// permission handler, the serializer) on goroutines that recover
+	// nothing else, such as the batch timer's: a panic is logged, and the
+	// announcement is lost.
+	defer func() {
+		if p := recover(); p != nil {
+			cs.logPanic("presence announcement", p, "users", len(changes))
+		}
+	}()
 	if err := handler.PresenceChanged(ctx, cs.cfg.Env, &outbox{cs: cs}, changes...); err != nil {
 		cs.log.Error("rtchat: announce presence", "err", err, "users", len(changes))
 	}
@@ -181,6 +190,11 @@ func (cs *Consumer) announce(ctx context.Context, changes ...handler.PresenceUse
 // again under the users' locks, so a user who reconnected (or left) since
 // the change is not announced stale.
 func (cs *Consumer) presenceChange(ch presence.Change) {
+	defer func() {
+		if p := recover(); p != nil {
+			cs.logPanic("presence change", p, "node", ch.Node)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(cs.base), cs.cfg.EventTimeout)
 	defer cancel()
 	store := cs.cfg.Env.Store

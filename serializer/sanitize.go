@@ -18,6 +18,9 @@ var (
 	tagStart = regexp.MustCompile(`^<(?:!--|/?[A-Za-z][A-Za-z0-9]*(?:[\s/](?:"[^"]*"|'[^']*'|[^<>"'])*)?>)`)
 )
 
+// plainText drops NUL and makes line endings "\n".
+var plainText = strings.NewReplacer("\x00", "", "\r\n", "\n", "\r", "\n")
+
 // contentPolicy is the allow-list of docs/protocol.md §4: tags b, i, strong, em,
 // a, span, p, ul, ol, li, br; href/title/target on a with http, https and
 // mailto links only (target one of _blank, _self, _parent, _top); class and
@@ -42,9 +45,13 @@ func contentPolicy() *bluemonday.Policy {
 // Sanitize returns content with everything outside the allow-list removed,
 // a '<' that opens no tag kept as text, and the allowed tags balanced (stray
 // end tags dropped, unclosed ones closed), so one message's markup can never
-// spill into the next. It is safe for concurrent use.
+// spill into the next. Invalid UTF-8 becomes U+FFFD, as a JSON frame's
+// decoding makes it, so content given from Go is stored as content sent by
+// a client would be (Postgres refuses invalid UTF-8); NUL is dropped; line
+// endings become "\n", as the HTML parser makes them in markup, so that
+// plain text and markup end lines alike. It is safe for concurrent use.
 func Sanitize(content string) string {
-	content = strings.ReplaceAll(content, "\x00", "")
+	content = plainText.Replace(strings.ToValidUTF8(content, "\uFFFD"))
 	return balance(contentPolicy().Sanitize(escapeStrayLT(content)))
 }
 
@@ -81,7 +88,12 @@ func balance(s string) string {
 	var (
 		b     strings.Builder
 		stack []string
-		z     = html.NewTokenizer(strings.NewReader(s))
+		// open counts the tags of each name on the stack, so an end tag
+		// that closes nothing is dropped without walking the stack:
+		// thousands of them after thousands of open tags would otherwise
+		// cost their product.
+		open = map[string]int{}
+		z    = html.NewTokenizer(strings.NewReader(s))
 	)
 	b.Grow(len(s) + 16)
 	for {
@@ -96,23 +108,24 @@ func balance(s string) string {
 			name, _ := z.TagName()
 			if string(name) != "br" {
 				stack = append(stack, string(name))
+				open[string(name)]++
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			open := -1
-			for i := len(stack) - 1; i >= 0; i-- {
-				if stack[i] == string(name) {
-					open = i
-					break
-				}
-			}
-			if open < 0 {
+			if open[string(name)] == 0 {
 				continue // closes nothing
 			}
-			for i := len(stack) - 1; i > open; i-- {
-				b.WriteString("</" + stack[i] + ">")
+			at := len(stack) - 1
+			for stack[at] != string(name) {
+				at--
 			}
-			stack = stack[:open]
+			for i := len(stack) - 1; i >= at; i-- {
+				if i > at {
+					b.WriteString("</" + stack[i] + ">")
+				}
+				open[stack[i]]--
+			}
+			stack = stack[:at]
 		}
 		b.Write(z.Raw())
 	}
