@@ -76,3 +76,13 @@ func seesPresence(ctx context.Context, p Permissions, viewer int64, targets []in
 	}
 	return out
 }
+
+// presencePerms returns the rules presence asks: Perms, or Default for an
+// Env built without them (presence is announced by the consumer, which may
+// run on an Env that serves no events).
+func (e *Env) presencePerms() Permissions {
+	if e.Perms == nil {
+		return Default{}
+	}
+	return e.Perms
+}

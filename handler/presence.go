@@ -44,7 +44,7 @@ func PresenceQuery(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	visible := seesPresence(ctx, r.Env.Perms, r.UserID, sharing)
+	visible := seesPresence(ctx, r.Env.presencePerms(), r.UserID, sharing)
 	online, err := r.Env.Presence.Online(ctx, visible)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func PresenceChanged(ctx context.Context, env *Env, out Outbox, changes ...Prese
 	told := map[int64][]int{} // recipient -> indexes of its changes
 	for i, ch := range changes {
 		for _, r := range co[ch.UserID] {
-			if env.Perms.CanSeePresence(ctx, r, ch.UserID) == nil {
+			if env.presencePerms().CanSeePresence(ctx, r, ch.UserID) == nil {
 				told[r] = append(told[r], i)
 			}
 		}
