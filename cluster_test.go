@@ -322,6 +322,66 @@ func TestClusterAnswersRequesterAfterFill(t *testing.T) {
 	})
 }
 
+// TestClusterSendMessageAfterFillQueuesOnce: as above, but through
+// client.SendMessage, which asks again after done.dispatch: it returns the
+// stored message, and the sender's inbox holds each message once (the
+// repeated send's answer is not queued beside the copy the fill delivered).
+func TestClusterSendMessageAfterFillQueuesOnce(t *testing.T) {
+	eachCluster(t, 4, func(t *testing.T, cl *asyncCluster) {
+		ms, rooms := groupOnCluster(t, cl, 2, 1)
+		room := rooms[0]
+		sender, other, peer := ms[2], ms[0], ms[3] // nodes 1, 0 and 1
+		cl.net.SetFilter(func(to int, m broker.Message) brokertest.Fate {
+			if to == 1 && m.Kind == broker.KindRoom && m.Seq == 1 {
+				return brokertest.Hold
+			}
+			return brokertest.Deliver
+		})
+		type result struct {
+			f   protocol.Frame
+			err error
+		}
+		answer := make(chan result, 1)
+		ctx := testCtx(t)
+		go func() {
+			f, err := sender.c.SendMessage(ctx, room.ID, "held")
+			answer <- result{f, err}
+		}()
+		next(t, other.c, protocol.DispatchMessage) // seq 1 is stored
+		send(t, other.c, room.ID, "shows the gap")
+		for want := int64(1); want <= 2; want++ {
+			if msg := decode[wireMessage](t, next(t, peer.c, protocol.DispatchMessage)); msg.Seq != want {
+				t.Fatalf("user %d got seq %d, want %d", peer.user, msg.Seq, want)
+			}
+		}
+		if k := cl.net.Release(); k != 1 {
+			t.Fatalf("released %d deliveries, want 1", k)
+		}
+		var res result
+		select {
+		case res = <-answer:
+		case <-ctx.Done():
+			t.Fatal("SendMessage never returned")
+		}
+		if res.err != nil {
+			t.Fatalf("SendMessage: %v", res.err)
+		}
+		if m := decode[wireMessage](t, res.f); res.f.EventType != protocol.DispatchMessage || m.Seq != 1 || m.Content != "held" {
+			t.Fatalf("SendMessage returned %s seq %d %q, want message.dispatch seq 1 held", res.f.EventType, m.Seq, m.Content)
+		}
+		cl.quiet(t)
+		barrier(t, sender.c)
+		for want := int64(1); want <= 2; want++ {
+			if msg := decode[wireMessage](t, next(t, sender.c, protocol.DispatchMessage)); msg.Seq != want {
+				t.Fatalf("the sender's inbox has seq %d, want %d", msg.Seq, want)
+			}
+		}
+		if k := sender.c.Pending(protocol.DispatchMessage); k != 0 {
+			t.Fatalf("the sender's inbox holds %d more message.dispatch frames, want none", k)
+		}
+	})
+}
+
 // TestClusterOnSharedMemoryBroker: two nodes sharing one memory broker
 // deliver each other's messages.
 func TestClusterOnSharedMemoryBroker(t *testing.T) {

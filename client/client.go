@@ -294,11 +294,16 @@ func (c *Client) Send(ctx context.Context, eventType string, data any) (requestI
 // message was stored, and reached the connection from the database before
 // the broker brought its copy with the request_id. SendMessage then asks
 // again with the same client_msg_id, which answers with the stored message.
+// That answer is returned but not left in the inbox (Next, Pending), which
+// holds the message already: each message is queued once.
 func (c *Client) SendMessage(ctx context.Context, roomID, content string) (protocol.Frame, error) {
 	data := map[string]any{"room_id": roomID, "content": content, "client_msg_id": uuid.NewString()}
-	for {
+	for again := false; ; again = true {
 		f, err := c.Request(ctx, protocol.EventMessageSend, data)
 		if err != nil || f.EventType != protocol.DispatchDone {
+			if err == nil && again && f.EventType == protocol.DispatchMessage {
+				c.inbox.removeAnswer(f)
+			}
 			return f, err
 		}
 	}

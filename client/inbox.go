@@ -85,3 +85,22 @@ func (in *inbox) dropExcept(keep string) {
 	}
 	in.mu.Unlock()
 }
+
+// removeAnswer discards the queued frame that answered requestID, if it is
+// still queued: SendMessage uses it for a repeated send's answer, whose
+// message the inbox already holds.
+func (in *inbox) removeAnswer(f protocol.Frame) {
+	k := frameKey(f)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	q := in.queues[k]
+	for i := range q {
+		if q[i].RequestID == f.RequestID {
+			in.queues[k] = append(q[:i:i], q[i+1:]...)
+			if len(in.queues[k]) == 0 {
+				delete(in.queues, k)
+			}
+			return
+		}
+	}
+}
