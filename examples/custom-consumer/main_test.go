@@ -31,12 +31,7 @@ func TestExample(t *testing.T) {
 // eachDB runs fn on a fresh app on SQLite and on Postgres
 // (RTCHAT_TEST_POSTGRES; skipped without it outside CI).
 func eachDB(t *testing.T, fn func(t *testing.T, e *exampletest.Env)) {
-	for _, kind := range dbtest.Kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			fn(t, exampletest.Start(t, newServer, kind))
-		})
-	}
+	exampletest.Each(t, newServer, fn)
 }
 
 // eachDBAboveSendLimit is eachDB with rtchat's own message.send limit

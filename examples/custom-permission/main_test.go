@@ -7,7 +7,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rtchat/rtchat/client"
-	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/internal/exampleapp/exampletest"
 	"github.com/rtchat/rtchat/protocol"
 )
@@ -65,12 +64,7 @@ func meet(t *testing.T, e *exampletest.Env) people {
 // eachDB runs fn on a fresh app with vera as the VIP, on SQLite and on
 // Postgres (RTCHAT_TEST_POSTGRES; skipped without it outside CI).
 func eachDB(t *testing.T, fn func(t *testing.T, e *exampletest.Env)) {
-	for _, kind := range dbtest.Kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			fn(t, exampletest.Start(t, build([]string{"vera"}), kind))
-		})
-	}
+	exampletest.Each(t, build([]string{"vera"}), fn)
 }
 
 type message struct {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rtchat/rtchat/client"
+	"github.com/rtchat/rtchat/internal/dbtest"
 	"github.com/rtchat/rtchat/protocol"
 )
 
@@ -116,5 +117,16 @@ func BuiltinEvents(t *testing.T, e *Env) {
 	}](t, got)
 	if rx.Action != "add" || rx.Message.ID != sent.ID {
 		t.Fatalf("ann's reaction.dispatch = %s, want bob's add on her message", got.Data)
+	}
+}
+
+// Each runs fn, in parallel, on a fresh app built by build on SQLite and on
+// Postgres (RTCHAT_TEST_POSTGRES; skipped without it outside CI).
+func Each(t *testing.T, build Build, fn func(t *testing.T, e *Env)) {
+	for _, kind := range dbtest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			fn(t, Start(t, build, kind))
+		})
 	}
 }
