@@ -421,6 +421,7 @@ function closeRoom() {
   show($("send"), false);
   show($("load-older"), false);
   show($("members-toggle"), false);
+  show($("leave"), false);
   show($("members"), false);
   $("members-toggle").setAttribute("aria-expanded", "false");
 }
@@ -435,6 +436,7 @@ async function openRoom(id) {
   $("room-title").textContent = roomName(r);
   show($("send"), true);
   show($("members-toggle"), true);
+  show($("leave"), r.type !== ONE);
   renderRooms();
   $("content").focus();
   const f = await req("room.messages", { room_id: id, limit: PAGE });
@@ -1233,6 +1235,8 @@ function wire() {
   });
 
   $("members-toggle").addEventListener("click", () => toggleMembers());
+  // The answer, roomexit.dispatch, closes the room (state.handlers).
+  $("leave").addEventListener("click", () => state.open && req("room.leave", { room_id: state.open }));
   $("add-member").addEventListener("submit", (ev) => {
     ev.preventDefault();
     addMember();
