@@ -287,10 +287,21 @@ function roomName(r) {
   return r.name || "(unnamed)";
 }
 
+/**
+ * plainText is the text of sanitised content (the server keeps a few tags
+ * and escapes the rest, "I&#39;ll"): parsed in an inert document, which runs
+ * no script and loads nothing, and only its text is ever put on the page.
+ */
+function plainText(html) {
+  if (!html) return "";
+  if (!/[<&]/.test(html)) return html;
+  return new DOMParser().parseFromString(html, "text/html").body.textContent;
+}
+
 function messageText(m) {
   if (!m) return "";
-  if (m.content) return m.content;
-  if (m.forwarded_from && m.forwarded_from.content) return m.forwarded_from.content;
+  if (m.content) return plainText(m.content);
+  if (m.forwarded_from && m.forwarded_from.content) return plainText(m.forwarded_from.content);
   const a = m.attachments || (m.forwarded_from && m.forwarded_from.attachments) || [];
   return a.length ? `[${a.length} attachment${a.length > 1 ? "s" : ""}]` : "";
 }
@@ -626,7 +637,7 @@ function renderAttachments(list) {
     "ul",
     { class: "attachments", "aria-label": "Attachments" },
     ...list.map((a) => {
-      const label = `${a.caption || a.media_url} (${a.media_type || "file"})`;
+      const label = `${plainText(a.caption) || a.media_url} (${a.media_type || "file"})`;
       const href = safeURL(a.media_url);
       // A link only: the page never loads an attachment itself.
       return el("li", {}, href ? el("a", { href, rel: "noopener noreferrer nofollow", target: "_blank", text: label }) : label);
@@ -770,7 +781,7 @@ async function showEdits(id) {
   const box = $("edit-history");
   const edits = (f.data && f.data.edits) || [];
   box.querySelector("ul").replaceChildren(
-    ...edits.map((e) => el("li", {}, el("time", { datetime: e.edited_at, text: timeText(e.edited_at) }), el("span", { class: "text", text: e.content }))),
+    ...edits.map((e) => el("li", {}, el("time", { datetime: e.edited_at, text: timeText(e.edited_at) }), el("span", { class: "text", text: plainText(e.content) }))),
   );
   openDialog(box, $("edit-history-close"));
 }
@@ -922,7 +933,7 @@ function startEdit(id) {
   if (!m) return;
   cancelReply();
   state.editing = id;
-  $("content").value = m.content;
+  $("content").value = plainText(m.content);
   show($("editing"), true);
   $("send-button").textContent = "Save";
   $("content").focus();
@@ -1152,7 +1163,8 @@ function renderMembers() {
         "li",
         { class: "member", data: { userId: String(u.id) } },
         presenceDot(u.id),
-        el("span", { class: "member-name", text: u.username + (u.id === state.me.id ? " (you)" : "") }),
+        el("span", { class: "member-name", text: u.username }),
+        u.id === state.me.id ? el("span", { class: "member-you", text: "(you)" }) : null,
         el("span", { class: "member-role", text: role }),
       );
       if (iAdmin && u.id !== state.me.id && role !== "creator") {
