@@ -1307,6 +1307,17 @@ function wire() {
     else if (NARROW.matches && $("chat").classList.contains("rooms-open") && state.open) setSidebar(false);
   });
   NARROW.addEventListener("change", () => setSidebar(!NARROW.matches || !state.open));
+  // Leaving the page closes the connection cleanly, so that others see
+  // this user go offline at once: a page kept in the back/forward cache may
+  // otherwise hold its socket open. Coming back from that cache starts over.
+  window.addEventListener("pagehide", () => {
+    const chat = state.chat;
+    state.chat = null;
+    if (chat) chat.close();
+  });
+  window.addEventListener("pageshow", (ev) => {
+    if (ev.persisted) location.reload();
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") markShownRead();
   });
