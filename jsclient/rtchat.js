@@ -707,8 +707,9 @@ export class Chat {
     this._timers.add(t);
   }
 
-  // _observe tracks the rooms the user enters and forgets the ones left,
-  // from pushed frames and answers alike.
+  // _observe tracks the rooms the user enters and forgets deleted ones,
+  // from pushed frames and answers alike. A room the user leaves stays
+  // tracked: back in it, the messages missed meanwhile come as a gap fill.
   _observe(frame) {
     const data = frame.data;
     switch (frame.eventType) {
@@ -721,9 +722,6 @@ export class Chat {
         if (data && data.room && typeof data.room.id === "string" && !this._last.has(data.room.id)) {
           this._last.set(data.room.id, data.room.last_seq ?? 0);
         }
-        break;
-      case "roomexit.dispatch":
-        if (data && data.room) this._last.delete(data.room.id);
         break;
       case "roomdelete.dispatch":
         if (data) this._last.delete(data.room_id);

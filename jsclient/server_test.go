@@ -203,15 +203,23 @@ func startBrowser(t *testing.T) *browsertest.Browser {
 // Chat with the options (a JS object literal; the token is added).
 func openPage(t *testing.T, b *browsertest.Browser, host string, user int64, options string) *browsertest.Page {
 	t.Helper()
-	p := b.Page(t, "u"+strconv.FormatInt(user, 10))
-	p.SetDescriber(`({status: document.getElementById("status").textContent, state: window.chat && chat.state, rec: window.rec})`)
-	p.Do("open the test page", chromedp.Navigate("http://"+host+"/"), chromedp.WaitVisible(`#status`))
-	p.Wait("the module is loaded", `() => document.getElementById("status").textContent === "ready"`)
+	p := loadPage(t, b, host, "u"+strconv.FormatInt(user, 10))
 	var state string
 	p.Eval("connect", `start({token: "u`+strconv.FormatInt(user, 10)+`", ...`+options+`})`, &state)
 	if state != "online" {
 		t.Fatalf("state after connect() = %q, want online", state)
 	}
+	return p
+}
+
+// loadPage opens the test page of host in a new tab and waits for the
+// module to load.
+func loadPage(t *testing.T, b *browsertest.Browser, host, name string) *browsertest.Page {
+	t.Helper()
+	p := b.Page(t, name)
+	p.SetDescriber(`({status: document.getElementById("status").textContent, state: window.chat && chat.state, rec: window.rec})`)
+	p.Do("open the test page", chromedp.Navigate("http://"+host+"/"), chromedp.WaitVisible(`#status`))
+	p.Wait("the module is loaded", `() => document.getElementById("status").textContent === "ready"`)
 	return p
 }
 
