@@ -212,13 +212,13 @@ export class Chat {
     this._state = "connecting";
     this._ws = null;
     this._gen = 0; // generation of the current connection; stale sockets' events are ignored
-    this._started = false;
     this._online = false; // this generation is caught up
     this._closed = false;
     this._attempt = 0;
     this._timers = new Set();
     this._stableTimer = 0;
     this._heartbeatTimer = 0;
+    this._reconnectTimer = 0;
     /** @type {Map<string, {resolve: Function, reject: Function, timer: number, internal: boolean, send?: object}>} */
     this._pending = new Map();
     /** @type {Map<string, {data: object, resolve: Function, reject: Function, frame: boolean, requestId?: string}>} sends not yet answered, by client_msg_id */
@@ -235,6 +235,11 @@ export class Chat {
     this._connected = null;
     this._connectedResolve = null;
     this._connectedReject = null;
+    // When the browser's network comes back, the next attempt need not
+    // wait for its delay.
+    this._onNetwork = () => {
+      if (this._state === "reconnecting" && !this._ws) this._retryNow();
+    };
   }
 
   /**
@@ -246,15 +251,17 @@ export class Chat {
   }
 
   /**
-   * Subscribes fn to the frames of one eventType that are not answers to
-   * this client's own request() calls: pushed events ("typing.dispatch" is
-   * "messagetyping.dispatch", "presence.dispatch", "reaction.dispatch",
-   * "chat.notifications", an app's own event names, ...), and
-   * "roomlist.dispatch" with the room list the client asks for at each
-   * (re)connect. Two names are special: "state" receives (state, info) at
-   * every state change, and "error" receives (error, frame) for an error
-   * frame that answers no pending request. "message.dispatch" receives the
-   * same messages as onMessage, in the same order, with their frame.
+   * Subscribes fn to the frames of one eventType that do not answer one of
+   * the page's own request() or sendMessage() calls (those go to the
+   * promise only): pushed events such as "messagetyping.dispatch",
+   * "presence.dispatch", "reaction.dispatch", "messagemodification.dispatch",
+   * "roomcreate.dispatch", "chat.notifications" or an app's own event names,
+   * and "roomlist.dispatch" with the room list the client fetches itself at
+   * each (re)connect, just before it goes online. Special names: "state"
+   * receives (state, info) at every state change; "error" receives
+   * (ProtocolError, frame) for an error frame that answers no pending
+   * request; "message.dispatch" receives the same messages as onMessage, in
+   * the same order, with their frame.
    * @param {string} eventType
    * @param {(data: *, frame: (Frame|StateInfo)) => void} fn
    * @returns {() => void} a function that unsubscribes fn
@@ -303,7 +310,7 @@ export class Chat {
       if (this._closed) {
         this._connectedReject(new ConnectionError("closed"));
       } else {
-        this._started = true;
+        if (typeof globalThis.addEventListener === "function") globalThis.addEventListener("online", this._onNetwork);
         this._open();
       }
     }
@@ -372,6 +379,7 @@ export class Chat {
    * @param {number} seq
    */
   track(roomId, seq) {
+    if (typeof roomId !== "string" || typeof seq !== "number" || !(seq >= 0)) return;
     const last = this._last.get(roomId);
     if (last === undefined || seq > last) this._last.set(roomId, seq);
   }
@@ -545,11 +553,17 @@ export class Chat {
     const ceil = Math.min(this._opts.max, this._opts.min * 2 ** Math.min(this._attempt, 30));
     const delay = Math.round(this._opts.min + Math.random() * (ceil - this._opts.min));
     this._setState("reconnecting", { code, reason, attempt: this._attempt, delay });
-    const t = setTimeout(() => {
-      this._timers.delete(t);
+    this._reconnectTimer = setTimeout(() => {
+      this._reconnectTimer = 0;
       if (!this._closed) this._open();
     }, delay);
-    this._timers.add(t);
+  }
+
+  _retryNow() {
+    if (!this._reconnectTimer) return;
+    clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = 0;
+    this._open();
   }
 
   // _finish ends the Chat: state "closed", everything pending rejected.
@@ -560,8 +574,11 @@ export class Chat {
     this._ws = null;
     clearInterval(this._heartbeatTimer);
     clearTimeout(this._stableTimer);
+    clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = 0;
     for (const t of this._timers) clearTimeout(t);
     this._timers.clear();
+    if (typeof globalThis.removeEventListener === "function") globalThis.removeEventListener("online", this._onNetwork);
     for (const p of this._pending.values()) {
       clearTimeout(p.timer);
       if (!p.send) p.reject(err);
