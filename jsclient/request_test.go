@@ -6,21 +6,32 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/rtchat/rtchat"
 )
 
 // TestRequestAwaitsItsAnswer checks that request() resolves with the frame
 // that carries its request_id: concurrent requests each get their own
 // answer, error frames reject with ProtocolError (4003 invalid, 4004 not
 // found) naming the request, a request that produces no frame resolves
-// with done.dispatch, and after close() requests reject with
-// ConnectionError.
+// with done.dispatch, one not answered within requestTimeout rejects with
+// ConnectionError "timeout" (and its late answer is ignored), and after
+// close() requests reject with ConnectionError.
 func TestRequestAwaitsItsAnswer(t *testing.T) {
-	s := newServer(t)
+	slow := uuid.NewString() // room.info of this room is answered after a second
+	hooks := rtchat.Hooks{AroundEvent: func(ctx context.Context, e rtchat.Event, next func(context.Context) error) error {
+		if e.Name == "room.info" && strings.Contains(string(e.Data), slow) {
+			time.Sleep(time.Second)
+		}
+		return next(ctx)
+	}}
+	s := newServer(t, rtchat.WithHooks(hooks))
 	r1, r2 := s.createGroup(2, 1), s.createGroup(3, 1)
 	b := startBrowser(t)
-	p := openPage(t, b, s.addr, 1, `{heartbeat: 0}`)
+	p := openPage(t, b, s.addr, 1, `{heartbeat: 0, requestTimeout: 500}`)
 
 	var both []frame
 	p.Eval("two concurrent room.info requests", fmt.Sprintf(
@@ -67,6 +78,21 @@ func TestRequestAwaitsItsAnswer(t *testing.T) {
 	p.Eval("acknowledge", fmt.Sprintf(`chat.request("message.acknowledged", {message_id: %q})`, m.ID), &done)
 	if done.EventType != "done.dispatch" || done.Data["event_type"] != "message.acknowledged" {
 		t.Fatalf("acknowledged answered %+v, want done.dispatch of message.acknowledged", done)
+	}
+
+	// No answer within requestTimeout: ConnectionError "timeout"; the
+	// connection stays.
+	var late settled[frame]
+	p.Eval("a request answered too late", fmt.Sprintf(`settle(chat.request("room.info", {room_id: %q}))`, slow), &late)
+	if late.OK || !late.IsConnection || late.Reason != "timeout" {
+		t.Fatalf("late answer: %+v, want ConnectionError timeout", late)
+	}
+	var after frame
+	// The server handles a connection's frames in order: the next
+	// request is answered once the slow one is done.
+	p.Eval("a request after the late one", fmt.Sprintf(`new Promise((ok) => setTimeout(ok, 700)).then(() => chat.request("room.info", {room_id: %q}))`, r1), &after)
+	if after.Data["id"] != r1 {
+		t.Fatalf("after the late answer: %+v, want room %s", after, r1)
 	}
 
 	var closed []settled[frame]

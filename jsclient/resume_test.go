@@ -45,6 +45,11 @@ func TestReconnectCatchesUp(t *testing.T) {
 	if lastSeq != 3 {
 		t.Fatalf("lastSeq while away = %d, want 3", lastSeq)
 	}
+	var away1 settled[frame]
+	p.Eval("a request while away", `settle(chat.request("room.list"))`, &away1)
+	if away1.OK || !away1.IsConnection || away1.Reason != "not connected" {
+		t.Fatalf("request while reconnecting settled %+v, want ConnectionError not connected at once", away1)
+	}
 	s.start()
 	p.Wait("online again", `() => chat.state === "online"`)
 	for i := range 2 {
