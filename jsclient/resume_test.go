@@ -17,7 +17,8 @@ import (
 // node on the same database), starts the server again on the same address,
 // and sends 2 more once the page is back: the page must have been handed
 // exactly seqs 1..9, each once and in order, after going online,
-// reconnecting (1001) and online again.
+// reconnecting (1001) and online again. A second room gets 205 messages
+// while the page is away, more than one room.messages page.
 func TestReconnectCatchesUp(t *testing.T) {
 	s := newServer(t)
 	room := s.createGroup(2, 1)
@@ -36,7 +37,9 @@ func TestReconnectCatchesUp(t *testing.T) {
 	for i := range 4 {
 		s.send(away, 2, room, fmt.Sprint("away ", i+1))
 	}
-	s.send(away, 3, other, "other 2")
+	for i := range 205 { // more than a page (200): the catch-up pages on has_more
+		s.send(away, 3, other, fmt.Sprint("other ", i+2))
+	}
 	if err := away.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +65,10 @@ func TestReconnectCatchesUp(t *testing.T) {
 	if s := seqs(got, room); !slices.Equal(s, upTo(9)) {
 		t.Fatalf("seqs handed to onMessage: %v, want 1..9 once each in order", s)
 	}
-	if s := seqs(got, other); !slices.Equal(s, upTo(2)) {
-		t.Fatalf("seqs of the other room: %v, want 1, 2", s)
+	p.Wait("206 messages in the other room", `(room) => rec.messages.filter((m) => m.room === room).length >= 206`, other)
+	p.Eval("messages", `rec.messages`, &got)
+	if s := seqs(got, other); !slices.Equal(s, upTo(206)) {
+		t.Fatalf("seqs of the other room: %v, want 1..206", s)
 	}
 	var states []stateChange
 	p.Eval("states", `rec.states`, &states)
