@@ -219,6 +219,7 @@ export class Chat {
     this._stableTimer = 0;
     this._heartbeatTimer = 0;
     this._reconnectTimer = 0;
+    this._heard = 0; // the request counter when the last frame arrived
     /** @type {Map<string, {resolve: Function, reject: Function, timer: number, internal: boolean, send?: object}>} */
     this._pending = new Map();
     /** @type {Map<string, {data: object, resolve: Function, reject: Function, frame: boolean, requestId?: string}>} sends not yet answered, by client_msg_id */
@@ -351,8 +352,8 @@ export class Chat {
    * the send waits, and a send the connection dropped before its answer is
    * sent again with the same client_msg_id after the reconnect and catch-up,
    * until the server answers: the message is stored once. The message also
-   * reaches onMessage, before this promise resolves when this connection
-   * delivered it.
+   * reaches onMessage; when its answer comes live, onMessage has it before
+   * this promise resolves.
    * @param {string} roomId
    * @param {string} content the text (may be "" for media or a forward)
    * @param {object} [extraFields] extra_fields: parent_message_id (a reply),
@@ -377,6 +378,7 @@ export class Chat {
    * and roomaddmembers.dispatch.
    * @param {string} roomId
    * @param {number} seq
+   * @returns {void}
    */
   track(roomId, seq) {
     if (typeof roomId !== "string" || typeof seq !== "number" || !(seq >= 0)) return;
@@ -398,6 +400,7 @@ export class Chat {
    * Closes the Chat for good: the connection is closed (1000), the state
    * becomes "closed", and every pending request and send rejects with
    * ConnectionError "closed". Calling it again does nothing.
+   * @returns {void}
    */
   close() {
     if (this._closed) return;
@@ -473,6 +476,10 @@ export class Chat {
     }
     if (gen !== this._gen) return;
     this._online = true;
+    // What waited goes first, in the order it was sent.
+    for (const send of this._sends.values()) {
+      if (!send.requestId) this._attemptSend(send);
+    }
     this._emit("roomlist.dispatch", list.data, list);
     this._setState("online", {});
     if (this._connectedResolve) {
@@ -485,9 +492,6 @@ export class Chat {
     this._stableTimer = setTimeout(() => {
       if (gen === this._gen && this._online) this._attempt = 0;
     }, this._opts.max);
-    for (const send of this._sends.values()) {
-      if (!send.requestId) this._attemptSend(send);
-    }
   }
 
   // _fill hands over the room's messages after its lastSeq, page by page.
@@ -517,9 +521,9 @@ export class Chat {
     const ws = this._ws;
     this._detach();
     try {
-      ws.close(CLIENT_DROP, reason.slice(0, 120));
+      ws.close(CLIENT_DROP, reason.slice(0, 60));
     } catch {
-      // already closing
+      ws.close(); // a reason too long in UTF-8
     }
     this._dropped(CLIENT_DROP, reason);
   }
@@ -598,8 +602,14 @@ export class Chat {
     if (!(this._opts.heartbeat > 0)) return;
     this._heartbeatTimer = setInterval(() => {
       if (gen !== this._gen) return;
+      const sent = this._counter;
       this._request(gen, "session.heartbeat", {}, true).catch((e) => {
-        if (e instanceof ConnectionError && e.reason === "timeout") this._drop(gen, "heartbeat unanswered");
+        // Silence is what counts: a heartbeat refused by a rate limit
+        // without an answer, while other frames come, is no sign of a
+        // dead link.
+        if (e instanceof ConnectionError && e.reason === "timeout" && this._heard <= sent) {
+          this._drop(gen, "heartbeat unanswered");
+        }
       });
     }, this._opts.heartbeat);
   }
@@ -657,6 +667,7 @@ export class Chat {
   }
 
   _frame(gen, text) {
+    this._heard = this._counter; // a frame came after every request sent so far
     let frame;
     try {
       frame = JSON.parse(text);
