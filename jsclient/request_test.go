@@ -80,6 +80,18 @@ func TestRequestAwaitsItsAnswer(t *testing.T) {
 		t.Fatalf("acknowledged answered %+v, want done.dispatch of message.acknowledged", done)
 	}
 
+	// message.send through request() gets a client_msg_id and resolves
+	// with the message.dispatch frame; a refused send rejects.
+	var sends []settled[frame]
+	p.Eval("message.send through request()", fmt.Sprintf(
+		`Promise.all([settle(chat.request("message.send", {room_id: %q, content: "via request"})), settle(chat.request("message.send", {room_id: %q, content: ""}))])`, r1, r1), &sends)
+	if f := sends[0]; !f.OK || f.Value.EventType != "message.dispatch" || f.Value.RequestID == "" || f.Value.Data["content"] != "via request" || f.Value.Data["client_msg_id"] == nil {
+		t.Fatalf("message.send answered %+v, want its message.dispatch with a client_msg_id", f)
+	}
+	if e := sends[1]; e.OK || !e.IsProtocol || e.Code != 4003 || e.EventType != "message.send" {
+		t.Fatalf("blank message.send: %+v, want ProtocolError 4003", e)
+	}
+
 	// No answer within requestTimeout: ConnectionError "timeout"; the
 	// connection stays.
 	var late settled[frame]

@@ -222,7 +222,7 @@ export class Chat {
     this._heard = 0; // the request counter when the last frame arrived
     /** @type {Map<string, {resolve: Function, reject: Function, timer: number, internal: boolean, send?: object}>} */
     this._pending = new Map();
-    /** @type {Map<string, {data: object, resolve: Function, reject: Function, frame: boolean, requestId?: string}>} sends not yet answered, by client_msg_id */
+    /** @type {Map<string, {data: object, resolve: Function, reject: Function, requestId?: string, retries: number}>} sends not yet answered, by client_msg_id */
     this._sends = new Map();
     /** @type {Map<string, number>} */
     this._last = new Map();
@@ -642,10 +642,23 @@ export class Chat {
     });
   }
 
+  // _queueSend sends data (a message.send with its client_msg_id) now or
+  // once online; the promise resolves with the answer frame (wantFrame) or
+  // the message. A send of a client_msg_id already waiting shares its answer.
   _queueSend(data, wantFrame) {
     if (this._closed) return Promise.reject(new ConnectionError("closed"));
     return new Promise((resolve, reject) => {
-      const send = { data, resolve, reject, frame: wantFrame, requestId: undefined, retries: 0 };
+      const waiter = { resolve: (f) => resolve(wantFrame ? f : f.data), reject };
+      const waiting = this._sends.get(data.client_msg_id);
+      if (waiting) {
+        waiting.waiters.push(waiter);
+        return;
+      }
+      const send = {
+        data, waiters: [waiter], requestId: undefined, retries: 0,
+        resolve: (f) => send.waiters.forEach((w) => w.resolve(f)),
+        reject: (e) => send.waiters.forEach((w) => w.reject(e)),
+      };
       this._sends.set(data.client_msg_id, send);
       if (this._online) this._attemptSend(send);
     });
@@ -701,7 +714,7 @@ export class Chat {
         try {
           await this._live(gen, frame);
         } finally {
-          if (p && p.send) p.send.resolve(p.send.frame ? frame : frame.data);
+          if (p && p.send) p.send.resolve(frame);
           else if (p) p.resolve(frame);
         }
       });
