@@ -81,6 +81,21 @@ func TestReconnectCatchesUp(t *testing.T) {
 	if !slices.Equal(names, []string{"online", "reconnecting", "online"}) {
 		t.Fatalf("states %+v, want online, reconnecting (attempts), online", states)
 	}
+	// Each attempt waits between min and min(max, min*2^attempt): 100 ms
+	// to 400 ms here.
+	var attempt int
+	for _, st := range states {
+		if st.State != "reconnecting" {
+			continue
+		}
+		attempt++
+		if ceil := min(400, 100<<attempt); st.Attempt != attempt || st.Delay < 100 || st.Delay > ceil {
+			t.Fatalf("reconnect %+v: want attempt %d waiting 100..%d ms", st, attempt, ceil)
+		}
+	}
+	if attempt < 2 {
+		t.Fatalf("states %+v: want several attempts while the server was down", states)
+	}
 	if errs := p.Errors(); len(errs) != 0 {
 		t.Fatalf("page errors: %v", errs)
 	}
@@ -144,7 +159,12 @@ func TestSendRetriedWithSameClientMsgID(t *testing.T) {
 		t.Fatalf("states %+v: the connection was not cut", states)
 	}
 
-	// A send while the link is down waits for the reconnect.
+	// A send while the link is down waits for the reconnect. The
+	// connection has been online longer than backoff.max, so the attempts
+	// count from 1 again.
+	p.Wait("online for longer than backoff.max", `() => new Promise((ok) => setTimeout(() => ok(true), 500))`)
+	var firstDrop int // reconnecting states of the first drop
+	p.Eval("reconnects so far", `rec.states.filter((s) => s.state === "reconnecting").length`, &firstDrop)
 	proxy.Cut()
 	p.Wait("reconnecting", `() => chat.state === "reconnecting"`)
 	p.Eval("send while down", fmt.Sprintf(`(window.pending = settle(chat.sendMessage(%q, "queued")), 1)`, room), nil)
@@ -158,6 +178,16 @@ func TestSendRetriedWithSameClientMsgID(t *testing.T) {
 	p.Eval("messages", `rec.messages`, &msgs)
 	if s := seqs(msgs, room); !slices.Equal(s, upTo(2)) {
 		t.Fatalf("seqs handed to onMessage: %v, want 1, 2", s)
+	}
+	p.Eval("states", `rec.states`, &states)
+	var reconnects []int
+	for _, st := range states {
+		if st.State == "reconnecting" {
+			reconnects = append(reconnects, st.Attempt)
+		}
+	}
+	if len(reconnects) <= firstDrop || reconnects[0] != 1 || reconnects[firstDrop] != 1 {
+		t.Fatalf("reconnect attempts %v, want each drop to start at attempt 1 after a stable connection", reconnects)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -233,9 +233,11 @@ type message struct {
 
 // stateChange is what the test page records of each state change.
 type stateChange struct {
-	State  string `json:"state"`
-	Code   int    `json:"code"`
-	Reason string `json:"reason"`
+	State   string `json:"state"`
+	Code    int    `json:"code"`
+	Reason  string `json:"reason"`
+	Attempt int    `json:"attempt"`
+	Delay   int    `json:"delay"`
 }
 
 // settled is a promise's outcome, as the test page's settle gives it.
