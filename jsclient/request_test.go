@@ -21,17 +21,21 @@ import (
 // ConnectionError "timeout" (and its late answer is ignored), and after
 // close() requests reject with ConnectionError.
 func TestRequestAwaitsItsAnswer(t *testing.T) {
-	slow := uuid.NewString() // room.info of this room is answered after a second
+	slow := uuid.NewString() // room.info of this room is answered once release is closed
+	release := make(chan struct{})
 	hooks := rtchat.Hooks{AroundEvent: func(ctx context.Context, e rtchat.Event, next func(context.Context) error) error {
 		if e.Name == "room.info" && strings.Contains(string(e.Data), slow) {
-			time.Sleep(time.Second)
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
 		}
 		return next(ctx)
 	}}
 	s := newServer(t, rtchat.WithHooks(hooks))
 	r1, r2 := s.createGroup(2, 1), s.createGroup(3, 1)
 	b := startBrowser(t)
-	p := openPage(t, b, s.addr, 1, `{heartbeat: 0, requestTimeout: 500}`)
+	p := openPage(t, b, s.addr, 1, `{heartbeat: 0}`)
 
 	var both []frame
 	p.Eval("two concurrent room.info requests", fmt.Sprintf(
@@ -94,17 +98,30 @@ func TestRequestAwaitsItsAnswer(t *testing.T) {
 
 	// No answer within requestTimeout: ConnectionError "timeout"; the
 	// connection stays.
+	// A second Chat of the page, with a short requestTimeout.
+	p.Eval("connect a Chat with requestTimeout 300", `(window.quick = new rtchat.Chat({token: "u1", heartbeat: 0, requestTimeout: 300}),
+		quick.on("error", (e) => (window.lateError = {code: e.code, requestId: e.requestId})), quick.connect())`, nil)
 	var late settled[frame]
-	p.Eval("a request answered too late", fmt.Sprintf(`settle(chat.request("room.info", {room_id: %q}))`, slow), &late)
+	p.Eval("a request answered too late", fmt.Sprintf(`settle(quick.request("room.info", {room_id: %q}))`, slow), &late)
 	if late.OK || !late.IsConnection || late.Reason != "timeout" {
 		t.Fatalf("late answer: %+v, want ConnectionError timeout", late)
 	}
-	var after frame
-	// The server handles a connection's frames in order: the next
-	// request is answered once the slow one is done.
-	p.Eval("a request after the late one", fmt.Sprintf(`new Promise((ok) => setTimeout(ok, 700)).then(() => chat.request("room.info", {room_id: %q}))`, r1), &after)
-	if after.Data["id"] != r1 {
-		t.Fatalf("after the late answer: %+v, want room %s", after, r1)
+	close(release)
+	// The late answer (4004: the room does not exist) answers no pending
+	// request any more: it goes to on("error"), and the Chat stays online.
+	p.Wait("the late answer arrived", `() => window.lateError !== undefined`)
+	var lateErr struct {
+		Code      int    `json:"code"`
+		RequestID string `json:"requestId"`
+	}
+	p.Eval("the late answer", `lateError`, &lateErr)
+	if lateErr.Code != 4004 || lateErr.RequestID == "" {
+		t.Fatalf("late answer %+v, want the 4004 of the timed-out request", lateErr)
+	}
+	var state string
+	p.Eval("state", `quick.state`, &state)
+	if state != "online" {
+		t.Fatalf("state after the late answer %q, want online", state)
 	}
 
 	var closed []settled[frame]
