@@ -103,23 +103,35 @@ func TestReconnectCatchesUp(t *testing.T) {
 
 // TestSendRetriedWithSameClientMsgID checks that a send whose answer was
 // lost with its connection is sent again with the same client_msg_id after
-// the reconnect, and resolves with the message stored once; and that a send
-// made while the connection is down waits for the reconnect.
+// the reconnect, and resolves with the message stored once; that a send
+// made while the connection is down waits for the reconnect; and that a
+// send answered 4007 (unavailable) is sent again with the same
+// client_msg_id.
 func TestSendRetriedWithSameClientMsgID(t *testing.T) {
 	var proxy *tcpproxy.Proxy
 	var mu sync.Mutex
 	var attempts []string // client_msg_id of every message.send
+	unavailable := 0      // sends of "unavailable" so far
 	hooks := rtchat.Hooks{AroundEvent: func(ctx context.Context, e rtchat.Event, next func(context.Context) error) error {
 		if e.Name != "message.send" {
 			return next(ctx)
 		}
 		var d struct {
 			ClientMsgID string `json:"client_msg_id"`
+			Content     string `json:"content"`
 		}
 		_ = json.Unmarshal(e.Data, &d)
 		mu.Lock()
 		attempts = append(attempts, d.ClientMsgID)
 		first := len(attempts) == 1
+		if d.Content == "unavailable" {
+			unavailable++
+			first = false
+			if unavailable == 1 {
+				mu.Unlock()
+				return &rtchat.Error{Code: 4007, Detail: "Service temporarily unavailable, try again."}
+			}
+		}
 		mu.Unlock()
 		if !first {
 			return next(ctx)
@@ -190,8 +202,22 @@ func TestSendRetriedWithSameClientMsgID(t *testing.T) {
 		t.Fatalf("reconnect attempts %v, want each drop to start at attempt 1 after a stable connection", reconnects)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if len(attempts) != 3 {
 		t.Fatalf("%d message.send frames, want 3 (two of the first send, one of the queued)", len(attempts))
+	}
+	mu.Unlock()
+
+	p.Eval("a send answered 4007 first", fmt.Sprintf(`settle(chat.sendMessage(%q, "unavailable"))`, room), &sent)
+	if !sent.OK || sent.Value["seq"] != 3.0 {
+		t.Fatalf("the send answered 4007 settled %+v, want it stored with seq 3", sent)
+	}
+	id, _ = sent.Value["client_msg_id"].(string)
+	mu.Lock()
+	defer mu.Unlock()
+	if got := attempts[3:]; len(got) != 2 || got[0] != id || got[1] != id {
+		t.Fatalf("client_msg_ids of the send answered 4007: %q, want %q twice", got, id)
+	}
+	if n := s.count(room, id); n != 1 {
+		t.Fatalf("%d messages with the client_msg_id, want 1", n)
 	}
 }
