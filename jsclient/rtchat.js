@@ -92,7 +92,8 @@
  *   cookies authenticate the upgrade request
  * @property {Backoff} [backoff] reconnect delays
  * @property {number} [heartbeat=25000] ms between session.heartbeat requests while online;
- *   one left unanswered for requestTimeout ms drops the connection (and reconnects); 0 sends none
+ *   when one goes unanswered for requestTimeout ms and no other frame came meanwhile, the
+ *   link is taken for dead: the connection is dropped (info code 4000) and another opened; 0 sends none
  * @property {number} [requestTimeout=15000] ms before request() rejects with ConnectionError "timeout"
  */
 
@@ -178,7 +179,8 @@ const SEND_RETRIES = 3;
 const PAGE_LIMIT = 200;
 
 // Close code the client uses when it gives up on a connection itself (an
-// unanswered heartbeat, a failed catch-up): the next one is opened at once.
+// unanswered heartbeat, a failed catch-up); it then reconnects as after any
+// drop.
 const CLIENT_DROP = 4000;
 
 let chats = 0;
@@ -298,8 +300,10 @@ export class Chat {
    * first time (connected, rooms listed and tracked at their last_seq), and
    * rejects with ConnectionError if the Chat closes first (close(), or a close
    * code that forbids reconnecting). A refused or failed attempt is retried
-   * with backoff meanwhile (state "reconnecting"). Calling it again returns
-   * the same promise.
+   * with backoff meanwhile (state "reconnecting"); a browser cannot tell a
+   * refused handshake (HTTP 401, 403) from a server that is down (both close
+   * with 1006), so that is retried too. Calling it again returns the same
+   * promise.
    * @returns {Promise<void>}
    */
   connect() {
