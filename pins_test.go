@@ -458,3 +458,42 @@ func TestPinsOffKeepsAppEvent(t *testing.T) {
 		})
 	}
 }
+
+// everyonePins lets every member pin, and records what CanPin was asked.
+type everyonePins struct {
+	rtchat.DefaultPermissions
+	mu    *sync.Mutex
+	asked *[]string
+}
+
+func (p everyonePins) CanPin(_ context.Context, c rtchat.PermissionCheck) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	*p.asked = append(*p.asked, c.Action+" "+c.Message.ID)
+	if c.Member == nil {
+		return &rtchat.Error{Code: protocol.CodePermissionDenied, Detail: "members only"}
+	}
+	return nil
+}
+
+// TestPinCustomRule: CanPin decides, through WithPermissionHandler.
+func TestPinCustomRule(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	eachDB(t, func(t *testing.T, h *harness) {
+		g := newPinGroup(t, h)
+		m := post(t, g.a, g.room.ID, "anyone may pin this")
+		act(t, g.b, protocol.EventMessagePin, pinOf(m.ID))
+		if ev := pinEvent(t, g.c); !ev.Pinned || ev.PinnedBy.ID != 2 {
+			t.Fatalf("member 3 got %+v", ev)
+		}
+		act(t, g.c, protocol.EventMessageUnpin, pinOf(m.ID))
+		mu.Lock()
+		defer mu.Unlock()
+		for _, want := range []string{protocol.EventMessagePin + " " + m.ID, protocol.EventMessageUnpin + " " + m.ID} {
+			if !slices.Contains(asked, want) {
+				t.Fatalf("CanPin was asked %v, want %q among them", asked, want)
+			}
+		}
+	}, rtchat.WithPermissionHandler(everyonePins{mu: &mu, asked: &asked}))
+}
