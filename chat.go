@@ -60,6 +60,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		events = eventmap.Default()
 	}
 	events = events.Clone()
+	cfg.applySearch(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}

@@ -58,6 +58,7 @@ type config struct {
 	presencePush     int
 	maxConnsPerUser  int
 	members          memberLimits
+	searchOff        bool // WithSearch(false); see options_search.go
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error

@@ -42,6 +42,7 @@
 //	Presence        PresenceInput        presence.dispatch
 //	Done            DoneInput            done.dispatch
 //	Notifications   NotificationsInput   chat.notifications
+//	SearchResults   SearchInput          messagesearch.dispatch (search.go)
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

@@ -37,6 +37,7 @@ const (
 	NamePresence       = "Presence"
 	NameDone           = "Done"
 	NameNotifications  = "Notifications"
+	NameSearchResults  = "SearchResults" // search.go
 )
 
 // Serializer turns one model value into the value that is marshalled to JSON.
@@ -118,6 +119,7 @@ func NewSet() *Set {
 		NamePresence:      frame(Presence),
 		NameDone:          frame(Done),
 		NameNotifications: frame(Notifications),
+		NameSearchResults: frame(SearchResults),
 	}
 	return s
 }
