@@ -10,6 +10,7 @@ import (
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/uptrace/bun/dialect"
 )
 
 // wireSearch is messagesearch.dispatch as the tests read it.
@@ -265,6 +266,17 @@ func TestSearchEditsAndDeletes(t *testing.T) {
 				}
 				if n := countRows(t, h, "rtchat_messages", "id = ?", m2.ID); n != wantRows {
 					t.Fatalf("%d rows of the deleted message, want %d", n, wantRows)
+				}
+				if h.db.Dialect().Name() != dialect.PG {
+					// SQLite's index keeps nothing of a deleted message,
+					// nor of a deleted room's messages.
+					if n := countRows(t, h, "rtchat_message_search", "message_id = ?", m2.ID); n != 0 {
+						t.Fatalf("the deleted message is still in the search table")
+					}
+					act(t, a, protocol.EventRoomModify, modify(room.ID, "delete", nil))
+					if n := countRows(t, h, "rtchat_message_search", ""); n != 0 {
+						t.Fatalf("%d search rows left after the room was deleted", n)
+					}
 				}
 			}, opts...)
 		})
