@@ -1,6 +1,7 @@
 package rtchat_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
 	"github.com/uptrace/bun/dialect"
 )
 
@@ -364,4 +366,25 @@ func TestSearchCustomMessage(t *testing.T) {
 		}
 		wantFields(t, "search result", out.Results[0].Message, "urgent", nil, true)
 	}, customMessageOptions()...)
+}
+
+// TestSearchSerializer: the app can replace the answer's shape
+// (WithSerializer("SearchResults")), wrapping the default.
+func TestSearchSerializer(t *testing.T) {
+	wrap := serializer.Func(func(ctx context.Context, v any, us serializer.Users) (any, error) {
+		in := v.(serializer.SearchInput)
+		return map[string]any{"count": len(in.Results), "default": serializer.SearchResults(in, us)}, nil
+	})
+	eachDB(t, func(t *testing.T, h *harness) {
+		a := h.dial(t, 1)
+		room := createRoom(t, a, map[string]any{"type": protocol.RoomGroup, "name": "team"})
+		post(t, a, room.ID, "findable")
+		got := decode[struct {
+			Count   int        `json:"count"`
+			Default wireSearch `json:"default"`
+		}](t, request(t, a, protocol.EventMessageSearch, map[string]any{"query": "findable"}))
+		if got.Count != 1 || len(got.Default.Results) != 1 || got.Default.Results[0].Snippet != "findable" {
+			t.Fatalf("replaced answer = %+v", got)
+		}
+	}, rtchat.WithSerializer(serializer.NameSearchResults, wrap))
 }
