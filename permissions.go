@@ -72,6 +72,10 @@ func checkFrom(c handler.Check) PermissionCheck {
 //     check).
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
+//   - room.mute, room.unmute, room.ban, room.unban: CanModerate.
+//   - message.modify delete of another's message: CanDeleteOthers when
+//     CanModifyMessage refuses.
+//   - room.audit: CanReadAudit.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
@@ -135,6 +139,19 @@ type PermissionHandler interface {
 	// pushes skip them. It is only asked about users who share a room, once
 	// per viewer and user on every presence push: keep it cheap.
 	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
+	// CanModerate: room.mute, room.unmute, room.ban and room.unban
+	// (c.Action is the event) of user userID; target is that user's
+	// membership of c.Room, nil when the user is not a member (a ban may
+	// come first; an unban or unmute may come after they left). The
+	// handler refuses moderating oneself and any moderation in a 1:1
+	// (4003) whatever this allows.
+	CanModerate(ctx context.Context, c PermissionCheck, userID int64, target *model.Member) error
+	// CanDeleteOthers: message.modify delete of a message another user sent
+	// (c.Message), asked when CanModifyMessage refused it. Editing others'
+	// messages stays CanModifyMessage's alone.
+	CanDeleteOthers(ctx context.Context, c PermissionCheck) error
+	// CanReadAudit: room.audit, reading the room's moderation audit trail.
+	CanReadAudit(ctx context.Context, c PermissionCheck) error
 }
 
 // DefaultPermissions is the permission table of the original package, the
@@ -217,6 +234,27 @@ func (DefaultPermissions) CanReviewJoin(ctx context.Context, c PermissionCheck) 
 	return def.CanReviewJoin(ctx, c.handler())
 }
 
+// CanModerate allows the admins of a group or channel (its creator, admins
+// and moderators) to mute, unmute, ban and unban; nobody moderates the
+// creator (4002), only the creator moderates an admin or moderator (4002),
+// and nobody moderates in a 1:1 (4003). A non-member is refused (4002).
+func (DefaultPermissions) CanModerate(ctx context.Context, c PermissionCheck, userID int64, target *model.Member) error {
+	return def.CanModerate(ctx, c.handler(), userID, target)
+}
+
+// CanDeleteOthers allows the admins of a group or channel (its creator,
+// admins and moderators) to delete others' messages there; never in a 1:1.
+func (DefaultPermissions) CanDeleteOthers(ctx context.Context, c PermissionCheck) error {
+	return def.CanDeleteOthers(ctx, c.handler())
+}
+
+// CanReadAudit allows the admins of a group or channel (its creator,
+// admins and moderators) to read its audit trail; a non-member or a plain
+// member is refused (4002), a 1:1 has none (4003).
+func (DefaultPermissions) CanReadAudit(ctx context.Context, c PermissionCheck) error {
+	return def.CanReadAudit(ctx, c.handler())
+}
+
 // permissions adapts the app's PermissionHandler to the handlers'.
 type permissions struct{ p PermissionHandler }
 
@@ -277,4 +315,16 @@ func (a permissions) CanJoin(ctx context.Context, c handler.Check) error {
 
 func (a permissions) CanReviewJoin(ctx context.Context, c handler.Check) error {
 	return a.p.CanReviewJoin(ctx, checkFrom(c))
+}
+
+func (a permissions) CanModerate(ctx context.Context, c handler.Check, userID int64, target *model.Member) error {
+	return a.p.CanModerate(ctx, checkFrom(c), userID, target)
+}
+
+func (a permissions) CanDeleteOthers(ctx context.Context, c handler.Check) error {
+	return a.p.CanDeleteOthers(ctx, checkFrom(c))
+}
+
+func (a permissions) CanReadAudit(ctx context.Context, c handler.Check) error {
+	return a.p.CanReadAudit(ctx, checkFrom(c))
 }

@@ -39,6 +39,11 @@ func Default() *Map {
 	m.Set(protocol.EventRoomModify, handler.RoomModify)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
 	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
+	m.Set(protocol.EventRoomMute, handler.RoomMute)
+	m.Set(protocol.EventRoomUnmute, handler.RoomUnmute)
+	m.Set(protocol.EventRoomBan, handler.RoomBan)
+	m.Set(protocol.EventRoomUnban, handler.RoomUnban)
+	m.Set(protocol.EventRoomAudit, handler.RoomAudit)
 	return m
 }
 

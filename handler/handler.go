@@ -89,6 +89,9 @@ type Settings struct {
 	// MaxRoomSize is the most members any room may have, over each room's
 	// own cap; 0 means DefaultMaxRoomSize.
 	MaxRoomSize int
+	// Moderation turns on the moderation events' effects on the built-in
+	// ones: admins deleting others' messages, deleted_by (WithModeration).
+	Moderation bool
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

@@ -122,6 +122,15 @@ type Permissions interface {
 	// pushes skip them. It is only asked about users who share a room, once
 	// per viewer and user on every presence push: keep it cheap.
 	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
+	// CanModerate: room.mute, room.unmute, room.ban and room.unban (c.Action
+	// is the event) of user userID; target is the user's membership, nil
+	// when the user is not a member.
+	CanModerate(ctx context.Context, c Check, userID int64, target *model.Member) error
+	// CanDeleteOthers: message.modify delete of a message another user
+	// sent (c.Message), asked when CanModifyMessage refused it.
+	CanDeleteOthers(ctx context.Context, c Check) error
+	// CanReadAudit: room.audit, reading the room's moderation audit trail.
+	CanReadAudit(ctx context.Context, c Check) error
 }
 
 // Default implements the permission table of the original package.

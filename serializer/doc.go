@@ -42,6 +42,8 @@
 //	Presence        PresenceInput        presence.dispatch
 //	Done            DoneInput            done.dispatch
 //	Notifications   NotificationsInput   chat.notifications
+//	RoomMute        RoomMuteInput        roommute.dispatch (moderation.go)
+//	RoomAudit       RoomAuditInput       roomaudit.dispatch (moderation.go)
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

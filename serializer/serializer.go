@@ -37,6 +37,8 @@ const (
 	NamePresence       = "Presence"
 	NameDone           = "Done"
 	NameNotifications  = "Notifications"
+	NameRoomMute       = "RoomMute"
+	NameRoomAudit      = "RoomAudit"
 )
 
 // Serializer turns one model value into the value that is marshalled to JSON.
@@ -118,6 +120,8 @@ func NewSet() *Set {
 		NamePresence:      frame(Presence),
 		NameDone:          frame(Done),
 		NameNotifications: frame(Notifications),
+		NameRoomMute:      frame(RoomMute),
+		NameRoomAudit:     frame(RoomAudit),
 	}
 	return s
 }
