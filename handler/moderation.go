@@ -64,12 +64,15 @@ func decodeModerate(r *Request, timed, reason bool) (moderateData, error) {
 }
 
 // moderationCheck reads the room, the caller's and the target's
-// memberships, and asks CanModerate. Moderating oneself is 4003, after the
-// rule, so that an outsider learns nothing of the room.
+// memberships, and asks CanModerate. Moderating oneself is 4003 whatever
+// the rule says (after the room is found).
 func moderationCheck(ctx context.Context, r *Request, in moderateData) (Check, *model.Member, error) {
 	chk, err := roomCheck(ctx, r, in.RoomID, r.Event)
 	if err != nil {
 		return Check{}, nil, err
+	}
+	if in.UserID == r.UserID {
+		return Check{}, nil, protocol.Invalid(protocol.FieldErrors{"user_id": {detailModerateSelf}})
 	}
 	targets, err := r.Env.Store.Memberships(ctx, chk.Room.ID, []int64{in.UserID})
 	if err != nil {
@@ -87,9 +90,6 @@ func moderationCheck(ctx context.Context, r *Request, in moderateData) (Check, *
 		// Whatever a custom rule allows: a 1:1 keeps its two participants
 		// and has no moderators.
 		return Check{}, nil, protocol.NewError(protocol.CodeInvalid, DetailNoModerationOneToOne)
-	}
-	if in.UserID == r.UserID {
-		return Check{}, nil, protocol.Invalid(protocol.FieldErrors{"user_id": {detailModerateSelf}})
 	}
 	return chk, target, nil
 }
