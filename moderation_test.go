@@ -221,6 +221,11 @@ func TestModerationDeleteOthers(t *testing.T) {
 		}
 		settle(t, r.all()...)
 
+		// Nobody but the creator deletes the creator's messages.
+		cm0 := post(t, r.owner, r.id, "from the creator")
+		settle(t, r.all()...)
+		wantCode(t, refuse(t, r.admin, protocol.EventMessageModify, map[string]any{"action": "delete", "message_id": cm0.ID}), protocol.CodePermissionDenied)
+
 		// A sender deleting their own message is named too.
 		own := post(t, r.o, r.id, "oops")
 		settle(t, r.all()...)

@@ -243,7 +243,8 @@ func (DefaultPermissions) CanModerate(ctx context.Context, c PermissionCheck, us
 }
 
 // CanDeleteOthers allows the admins of a group or channel (its creator,
-// admins and moderators) to delete others' messages there; never in a 1:1.
+// admins and moderators) to delete others' messages there, except the
+// creator's (the creator's own); never in a 1:1.
 func (DefaultPermissions) CanDeleteOthers(ctx context.Context, c PermissionCheck) error {
 	return def.CanDeleteOthers(ctx, c.handler())
 }

@@ -44,10 +44,14 @@ func (Default) CanModerate(_ context.Context, c Check, userID int64, target *mod
 }
 
 // CanDeleteOthers allows the admins of a group or channel (its creator,
-// admins and moderators) to delete messages others sent there; never in a
-// 1:1.
+// admins and moderators) to delete messages others sent there, except the
+// creator's, which only the creator deletes (as nobody else removes the
+// creator); never in a 1:1.
 func (Default) CanDeleteOthers(_ context.Context, c Check) error {
 	if c.Member == nil || c.Room.Type == model.TypeOneToOne || !c.IsAdmin() {
+		return denied()
+	}
+	if c.Message != nil && c.Room.CreatorID != nil && c.Message.SenderID == *c.Room.CreatorID && !c.IsCreator() {
 		return denied()
 	}
 	return nil
