@@ -1,6 +1,7 @@
 package rtchat_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/rtchat/rtchat"
 	"github.com/rtchat/rtchat/client"
 	"github.com/rtchat/rtchat/handler"
+	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
 )
 
@@ -411,4 +413,60 @@ func TestModerationOff(t *testing.T) {
 			t.Fatalf("deleted_by with moderation off: %v", got)
 		}
 	}, rtchat.WithModeration(false))
+}
+
+// noBans lets admins mute but nobody ban, and lets any member read the
+// audit trail.
+type noBans struct{ rtchat.DefaultPermissions }
+
+func (p noBans) CanModerate(ctx context.Context, c rtchat.PermissionCheck, userID int64, target *model.Member) error {
+	if c.Action == protocol.EventRoomBan {
+		return &rtchat.Error{Code: protocol.CodePermissionDenied, Detail: "No bans here."}
+	}
+	return p.DefaultPermissions.CanModerate(ctx, c, userID, target)
+}
+
+func (noBans) CanReadAudit(_ context.Context, c rtchat.PermissionCheck) error {
+	if c.Member == nil {
+		return &rtchat.Error{Code: protocol.CodePermissionDenied, Detail: "Members only."}
+	}
+	return nil
+}
+
+// TestModerationCustomRules: the moderation rules are the app's
+// PermissionHandler methods.
+func TestModerationCustomRules(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		r := newModRoom(t, h)
+		wantError(t, refuse(t, r.owner, protocol.EventRoomBan, modData(r.id, 3)), protocol.CodePermissionDenied, "No bans here.")
+		act(t, r.owner, protocol.EventRoomMute, modData(r.id, 3))
+		if entries := audit(t, r.m, r.id, nil); len(entries) != 1 || entries[0]["action"] != "mute" {
+			t.Fatalf("audit read by a member = %v", entries)
+		}
+	}, rtchat.WithPermissionHandler(noBans{}))
+}
+
+// TestModerationBanRefusesJoinRequests: a banned user's join request in a
+// group that requires approval is refused too; deleting the room takes
+// its mutes, bans and audit trail with it.
+func TestModerationBanRefusesJoinRequests(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		owner, asker, muted := h.dial(t, 1), h.dial(t, 2), h.dial(t, 3)
+		g := createRoom(t, owner, map[string]any{"type": protocol.RoomGroup, "name": "club", "participants": []int64{3},
+			"extra_fields": map[string]any{"join_approval_required": true}})
+		settle(t, owner, asker, muted)
+		act(t, owner, protocol.EventRoomBan, modData(g.ID, 2, "reason", "known troll"))
+		wantError(t, refuse(t, asker, protocol.EventRoomJoin, roomData(g.ID)), protocol.CodePermissionDenied, protocol.DetailBanned)
+		if n := h.count(t, "rtchat_join_requests", "room_id = ?", g.ID); n != 0 {
+			t.Fatalf("%d join requests recorded for a banned user", n)
+		}
+		act(t, owner, protocol.EventRoomMute, modData(g.ID, 3))
+		settle(t, owner, asker, muted)
+		act(t, owner, protocol.EventRoomModify, modify(g.ID, "delete", nil))
+		for _, table := range []string{"rtchat_mutes", "rtchat_bans", "rtchat_moderation_log"} {
+			if n := h.count(t, table, "room_id = ?", g.ID); n != 0 {
+				t.Fatalf("%d rows of the deleted room in %s", n, table)
+			}
+		}
+	})
 }
