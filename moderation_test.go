@@ -2,6 +2,7 @@ package rtchat_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/rtchat/rtchat/handler"
 	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
+	"github.com/rtchat/rtchat/serializer"
 )
 
 // modRoom is a group for the moderation tests: user 1 creates it (its
@@ -469,4 +471,47 @@ func TestModerationBanRefusesJoinRequests(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestModerationSerializersReplaced: roommute.dispatch, roomaudit.dispatch
+// and deleted_by go through the serializer set, so an app reshapes them.
+func TestModerationSerializersReplaced(t *testing.T) {
+	muteSer := serializer.Func(func(_ context.Context, v any, us serializer.Users) (any, error) {
+		in, ok := v.(serializer.RoomMuteInput)
+		if !ok {
+			return nil, fmt.Errorf("mute: got %T", v)
+		}
+		return struct {
+			serializer.RoomMuteOut
+			Note string `json:"note"`
+		}{serializer.RoomMute(in, us), "quiet please"}, nil
+	})
+	auditSer := serializer.Func(func(_ context.Context, v any, us serializer.Users) (any, error) {
+		in, ok := v.(serializer.RoomAuditInput)
+		if !ok {
+			return nil, fmt.Errorf("audit: got %T", v)
+		}
+		return map[string]any{"room_id": in.RoomID, "entries": []any{}, "has_more": false, "count": len(in.Entries)}, nil
+	})
+	userSer := serializer.Func(func(_ context.Context, v any, us serializer.Users) (any, error) {
+		id, _ := v.(int64)
+		return map[string]any{"id": id, "handle": fmt.Sprint("@u", id)}, nil
+	})
+	eachDB(t, func(t *testing.T, h *harness) {
+		r := newModRoom(t, h)
+		got := decode[map[string]any](t, act(t, r.owner, protocol.EventRoomMute, modData(r.id, 3)))
+		if got["note"] != "quiet please" || got["user"].(map[string]any)["handle"] != "@u3" {
+			t.Fatalf("roommute.dispatch = %v", got)
+		}
+		page := decode[map[string]any](t, request(t, r.owner, protocol.EventRoomAudit, roomData(r.id)))
+		if page["count"] != float64(1) {
+			t.Fatalf("roomaudit.dispatch = %v", page)
+		}
+		m := post(t, r.o, r.id, "bye")
+		del := decode[map[string]any](t, act(t, r.owner, protocol.EventMessageModify, map[string]any{"action": "delete", "message_id": m.ID}))
+		if by, _ := del["deleted_by"].(map[string]any); by["handle"] != "@u1" {
+			t.Fatalf("deleted_by = %v", del["deleted_by"])
+		}
+	}, rtchat.WithSerializer(serializer.NameRoomMute, muteSer), rtchat.WithSerializer(serializer.NameRoomAudit, auditSer),
+		rtchat.WithSerializer(serializer.NameUser, userSer))
 }

@@ -59,6 +59,10 @@ func (c Check) IsAdmin() bool {
 //     check).
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
+//   - room.mute, room.unmute, room.ban, room.unban: CanModerate.
+//   - message.modify delete of another's message: CanDeleteOthers when
+//     CanModifyMessage refuses.
+//   - room.audit: CanReadAudit.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
