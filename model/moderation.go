@@ -267,6 +267,7 @@ type BannedError struct {
 	UserIDs []int64
 }
 
+// Error is ErrBanned's text.
 func (e *BannedError) Error() string { return ErrBanned.Error() }
 
 // Is makes errors.Is(err, ErrBanned) hold.
