@@ -247,6 +247,22 @@ var matrixRows = []matrixRow{
 	modifyRow("remove_moderator", users(adminID), channelsOnly()),
 	modifyRow("add_permission", grantTo(targetID), same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok})),
 	modifyRow("remove_permission", grantTo(grantedID), same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok})),
+	moderationRow(protocol.EventRoomMute),
+	moderationRow(protocol.EventRoomUnmute),
+	moderationRow(protocol.EventRoomBan),
+	moderationRow(protocol.EventRoomUnban),
+	{
+		event: protocol.EventRoomAudit,
+		data:  func(fx fixture) any { return roomData(fx.roomID) },
+		want:  same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok}),
+	},
+}
+
+// moderationRow is a moderation event on the target member: for the
+// room's admins, never in a 1:1 (4003, where the target is no member).
+func moderationRow(event string) matrixRow {
+	return matrixRow{event: event, data: func(fx fixture) any { return roomData(fx.roomID, "user_id", targetID) },
+		want: same(want{deny, bad, na, na, bad}, want{deny, deny, deny, ok, ok})}
 }
 
 // messageRow is a member-only event on the creator's message of the cell:

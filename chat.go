@@ -62,6 +62,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	events = events.Clone()
 	cfg.dropPinEvents(events)
 	cfg.applySearch(events)
+	cfg.dropModeration(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
@@ -74,7 +75,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			return nil, err
 		}
 	}
-	store := model.NewStore(db, model.WithCustom(custom))
+	store := model.NewStore(db, model.WithCustom(custom), model.WithModeration(cfg.moderation()))
 	// The message hooks find the sender's connection through the consumer,
 	// which is made below, before any message can be sent.
 	var cs *consumer.Consumer
@@ -92,7 +93,8 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
 			MaxMembersPerRequest: cfg.members.perRequest, MaxRoomSize: cfg.members.roomSize,
-			Pins: !cfg.pinsOff,
+			Pins:       !cfg.pinsOff,
+			Moderation: cfg.moderation(),
 		},
 	}
 	var err error

@@ -120,7 +120,8 @@ func testModifyDelete(t *testing.T, soft bool) {
 		}
 
 		f := request(t, w.a1, protocol.EventMessageModify, map[string]any{"action": "delete", "message_id": []string{m3.ID, m1.ID}})
-		if raw := decode[map[string]any](t, f); !slices.Equal(sortedKeys(raw), []string{"action", "message_ids", "status"}) {
+		// deleted_by names who deleted (moderation, on by default).
+		if raw := decode[map[string]any](t, f); !slices.Equal(sortedKeys(raw), []string{"action", "deleted_by", "message_ids", "status"}) {
 			t.Fatalf("delete payload = %s", f.Data)
 		}
 		for i, f := range receive(t, protocol.DispatchModification, w.a1, w.a2, w.b, w.c) {
@@ -275,11 +276,13 @@ func TestModifyBadInput(t *testing.T) {
 			"delete list with a number": {nil, map[string]any{"action": "delete", "message_id": []any{mine.ID, 7}}, protocol.CodeInvalid},
 			"delete list not uuids":     {nil, del(mine.ID, "nope"), protocol.CodeInvalid},
 			"delete two rooms":          {nil, del(mine.ID, elsewhere.ID), protocol.CodeInvalid},
-			"delete with someone's":     {nil, del(mine.ID, theirs.ID), protocol.CodePermissionDenied},
-			"delete someone else's":     {nil, del(theirs.ID), protocol.CodePermissionDenied},
-			"delete with unknown":       {nil, del(mine.ID, unknownID), protocol.CodeNotFound},
-			"delete by outsider":        {w.x, del(mine.ID), protocol.CodePermissionDenied},
-			"data a string":             {nil, "delete", protocol.CodeInvalid},
+			// A plain member (the creator, an admin, may delete others'
+			// messages: moderation).
+			"delete with someone's": {w.c, del(mine.ID, theirs.ID), protocol.CodePermissionDenied},
+			"delete someone else's": {w.c, del(theirs.ID), protocol.CodePermissionDenied},
+			"delete with unknown":   {nil, del(mine.ID, unknownID), protocol.CodeNotFound},
+			"delete by outsider":    {w.x, del(mine.ID), protocol.CodePermissionDenied},
+			"data a string":         {nil, "delete", protocol.CodeInvalid},
 		})
 		pe := requestErr(t, w.a1, protocol.EventMessageModify, del(mine.ID, elsewhere.ID))
 		if pe.Detail != protocol.DetailSameRoom {

@@ -23,6 +23,7 @@ type Option func(*config)
 // config holds every setting; New validates it once.
 type config struct {
 	softDelete       bool
+	moderationOff    bool // see WithModeration
 	notifications    bool
 	inactivity       time.Duration
 	path             string

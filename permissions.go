@@ -73,6 +73,10 @@ func checkFrom(c handler.Check) PermissionCheck {
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
 //   - message.pin, message.unpin: CanAccessMessage, then CanPin.
+//   - room.mute, room.unmute, room.ban, room.unban: CanModerate.
+//   - message.modify delete of another's message: CanDeleteOthers when
+//     CanModifyMessage refuses.
+//   - room.audit: CanReadAudit.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
@@ -139,6 +143,19 @@ type PermissionHandler interface {
 	// CanPin: message.pin and message.unpin (c.Action is the event,
 	// c.Message the message), after CanAccessMessage allowed reading it.
 	CanPin(ctx context.Context, c PermissionCheck) error
+	// CanModerate: room.mute, room.unmute, room.ban and room.unban
+	// (c.Action is the event) of user userID; target is that user's
+	// membership of c.Room, nil when the user is not a member (a ban may
+	// come first; an unban or unmute may come after they left). The
+	// handler refuses moderating oneself and any moderation in a 1:1
+	// (4003) whatever this allows.
+	CanModerate(ctx context.Context, c PermissionCheck, userID int64, target *model.Member) error
+	// CanDeleteOthers: message.modify delete of a message another user sent
+	// (c.Message), asked when CanModifyMessage refused it. Editing others'
+	// messages stays CanModifyMessage's alone.
+	CanDeleteOthers(ctx context.Context, c PermissionCheck) error
+	// CanReadAudit: room.audit, reading the room's moderation audit trail.
+	CanReadAudit(ctx context.Context, c PermissionCheck) error
 }
 
 // DefaultPermissions is the permission table of the original package, the
@@ -221,6 +238,28 @@ func (DefaultPermissions) CanReviewJoin(ctx context.Context, c PermissionCheck) 
 	return def.CanReviewJoin(ctx, c.handler())
 }
 
+// CanModerate allows the admins of a group or channel (its creator, admins
+// and moderators) to mute, unmute, ban and unban; nobody moderates the
+// creator (4002), only the creator moderates an admin or moderator (4002),
+// and nobody moderates in a 1:1 (4003). A non-member is refused (4002).
+func (DefaultPermissions) CanModerate(ctx context.Context, c PermissionCheck, userID int64, target *model.Member) error {
+	return def.CanModerate(ctx, c.handler(), userID, target)
+}
+
+// CanDeleteOthers allows the admins of a group or channel (its creator,
+// admins and moderators) to delete others' messages there, except the
+// creator's (the creator's own); never in a 1:1.
+func (DefaultPermissions) CanDeleteOthers(ctx context.Context, c PermissionCheck) error {
+	return def.CanDeleteOthers(ctx, c.handler())
+}
+
+// CanReadAudit allows the admins of a group or channel (its creator,
+// admins and moderators) to read its audit trail; a non-member or a plain
+// member is refused (4002), a 1:1 has none (4003).
+func (DefaultPermissions) CanReadAudit(ctx context.Context, c PermissionCheck) error {
+	return def.CanReadAudit(ctx, c.handler())
+}
+
 // permissions adapts the app's PermissionHandler to the handlers'.
 type permissions struct{ p PermissionHandler }
 
@@ -281,4 +320,16 @@ func (a permissions) CanJoin(ctx context.Context, c handler.Check) error {
 
 func (a permissions) CanReviewJoin(ctx context.Context, c handler.Check) error {
 	return a.p.CanReviewJoin(ctx, checkFrom(c))
+}
+
+func (a permissions) CanModerate(ctx context.Context, c handler.Check, userID int64, target *model.Member) error {
+	return a.p.CanModerate(ctx, checkFrom(c), userID, target)
+}
+
+func (a permissions) CanDeleteOthers(ctx context.Context, c handler.Check) error {
+	return a.p.CanDeleteOthers(ctx, checkFrom(c))
+}
+
+func (a permissions) CanReadAudit(ctx context.Context, c handler.Check) error {
+	return a.p.CanReadAudit(ctx, checkFrom(c))
 }

@@ -22,6 +22,7 @@ var everyFrameType = []string{
 	protocol.DispatchRoomAddMembers, protocol.DispatchRoomJoinRequest, protocol.DispatchRoomExit,
 	protocol.DispatchRoomRemoveMembers, protocol.DispatchRoomUpdate, protocol.DispatchRoomDelete,
 	protocol.DispatchHeartbeat, protocol.DispatchPresence, client.ErrorKey, "",
+	protocol.DispatchRoomMute, protocol.DispatchRoomAudit,
 }
 
 // pendingFrames returns the frames c holds unread, by type.

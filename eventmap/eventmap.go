@@ -42,6 +42,11 @@ func Default() *Map {
 	m.Set(protocol.EventMessagePin, handler.MessagePin)
 	m.Set(protocol.EventMessageUnpin, handler.MessageUnpin)
 	m.Set(protocol.EventMessageSearch, handler.MessageSearch)
+	m.Set(protocol.EventRoomMute, handler.RoomMute)
+	m.Set(protocol.EventRoomUnmute, handler.RoomUnmute)
+	m.Set(protocol.EventRoomBan, handler.RoomBan)
+	m.Set(protocol.EventRoomUnban, handler.RoomUnban)
+	m.Set(protocol.EventRoomAudit, handler.RoomAudit)
 	return m
 }
 

@@ -91,6 +91,9 @@ type Settings struct {
 	MaxRoomSize int
 	// Pins lists a room's pinned messages in room.info (rtchat.WithPins).
 	Pins bool
+	// Moderation turns on the moderation events' effects on the built-in
+	// ones: admins deleting others' messages, deleted_by (WithModeration).
+	Moderation bool
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

@@ -107,6 +107,11 @@ func requestJoin(ctx context.Context, r *Request, roomID string) error {
 		if member {
 			return nil // added meanwhile
 		}
+		if banned, err := tx.Banned(ctx, []int64{r.UserID}, model.Now()); err != nil {
+			return err
+		} else if len(banned) > 0 {
+			return model.ErrBanned
+		}
 		created, err = tx.AddJoinRequest(ctx, r.UserID, model.Now())
 		return err
 	})
@@ -243,7 +248,9 @@ func RoomAddMembers(ctx context.Context, r *Request) error {
 			if err := checkCap(ctx, tx, len(rows), r.Env.Settings.roomSize()); err != nil {
 				return err
 			}
-			if err := tx.AddMembers(ctx, rows); err != nil {
+			if err := tx.AddMembers(ctx, rows); errors.Is(err, model.ErrBanned) {
+				return protocol.Denied(protocol.DetailUserBanned)
+			} else if err != nil {
 				return err
 			}
 			if err := tx.DeleteJoinRequests(ctx, added); err != nil {

@@ -20,8 +20,11 @@ type messageModifyData struct {
 // message fields that the Message serializer accepts, whose change alone is
 // no edit; see extra_fields.go) or delete
 // (one or many messages of one room; soft with WithSoftDelete, else hard).
-// The caller must have sent every message. messagemodification.dispatch
-// goes to the room.
+// The caller must have sent every message; with moderation on, the room's
+// admins may delete others' messages too (CanDeleteOthers; recorded in the
+// audit trail), and the delete's messagemodification.dispatch names who
+// deleted them (deleted_by). A caller muted in the room is refused (4002).
+// messagemodification.dispatch goes to the room.
 func MessageModify(ctx context.Context, r *Request) error {
 	var in messageModifyData
 	if err := r.Decode(&in); err != nil {
@@ -52,7 +55,12 @@ func MessageModify(ctx context.Context, r *Request) error {
 		room = chk.Room
 	}
 	for _, chk := range checks {
-		if err := r.perms().CanModifyMessage(ctx, chk); err != nil {
+		err := r.perms().CanModifyMessage(ctx, chk)
+		if err != nil && in.Action == "delete" && r.Env.Settings.Moderation && chk.Message.SenderID != r.UserID {
+			// Moderation: admins delete others' messages (never edit them).
+			err = r.perms().CanDeleteOthers(ctx, chk)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -60,10 +68,25 @@ func MessageModify(ctx context.Context, r *Request) error {
 	defer unlock()
 	now := model.Now()
 	if in.Action == "delete" {
-		if err := r.Env.Store.DeleteMessages(ctx, ids, r.Env.Settings.SoftDelete, now); err != nil {
+		msgs := make([]*model.Message, len(ids))
+		for i, id := range ids {
+			msgs[i] = checks[id].Message
+		}
+		// The deletion refuses a muted caller and records the others'
+		// messages in the audit trail, in its own transaction.
+		del := model.DeleteBy{RoomID: room.ID, ActorID: r.UserID, Messages: msgs, Soft: r.Env.Settings.SoftDelete, Now: now}
+		if err := r.Env.Store.DeleteMessagesBy(ctx, del); err != nil {
 			return err
 		}
-		out, err := r.Env.Serialize(ctx, serializer.NameModification, serializer.ModificationInput{Action: "delete", MessageIDs: ids}, nil)
+		mod := serializer.ModificationInput{Action: "delete", MessageIDs: ids}
+		if r.Env.Settings.Moderation {
+			by, err := r.Env.Serialize(ctx, serializer.NameUser, r.UserID, []int64{r.UserID})
+			if err != nil {
+				return err
+			}
+			mod.DeletedBy = by
+		}
+		out, err := r.Env.Serialize(ctx, serializer.NameModification, mod, nil)
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,10 @@ func (c Check) IsAdmin() bool {
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
 //   - message.pin, message.unpin: CanAccessMessage, then CanPin.
+//   - room.mute, room.unmute, room.ban, room.unban: CanModerate.
+//   - message.modify delete of another's message: CanDeleteOthers when
+//     CanModifyMessage refuses.
+//   - room.audit: CanReadAudit.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
@@ -126,6 +130,15 @@ type Permissions interface {
 	// CanPin: message.pin and message.unpin (c.Action is the event,
 	// c.Message the message), after CanAccessMessage allowed reading it.
 	CanPin(ctx context.Context, c Check) error
+	// CanModerate: room.mute, room.unmute, room.ban and room.unban (c.Action
+	// is the event) of user userID; target is the user's membership, nil
+	// when the user is not a member.
+	CanModerate(ctx context.Context, c Check, userID int64, target *model.Member) error
+	// CanDeleteOthers: message.modify delete of a message another user
+	// sent (c.Message), asked when CanModifyMessage refused it.
+	CanDeleteOthers(ctx context.Context, c Check) error
+	// CanReadAudit: room.audit, reading the room's moderation audit trail.
+	CanReadAudit(ctx context.Context, c Check) error
 }
 
 // Default implements the permission table of the original package.

@@ -86,7 +86,7 @@ func pinOnce(ctx context.Context, r *Request, messageID string, pin bool) error 
 		p, changed, err = r.Env.Store.PinMessage(ctx, &model.Pin{MessageID: msg.ID, RoomID: msg.RoomID, PinnedBy: r.UserID, PinnedAt: model.Now()},
 			chk.Room.ACLVersion, protocol.MaxPinsPerRoom)
 	} else {
-		p, err = r.Env.Store.UnpinMessage(ctx, msg.RoomID, msg.ID, chk.Room.ACLVersion)
+		p, err = r.Env.Store.UnpinMessage(ctx, msg.RoomID, msg.ID, r.UserID, chk.Room.ACLVersion)
 		changed = p != nil
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtchat/rtchat/model"
 	"github.com/rtchat/rtchat/protocol"
 	"github.com/rtchat/rtchat/serializer"
 )
@@ -29,6 +30,11 @@ func MessageTyping(ctx context.Context, r *Request) error {
 		return err
 	}
 	if err := r.perms().CanSend(ctx, chk); err != nil {
+		return err
+	}
+	// Typing stores nothing: the mute is read from the database, so a mute
+	// taken on any node holds here.
+	if err := r.Env.Store.NotMuted(ctx, r.Env.Store.DB(), chk.Room.ID, r.UserID, model.Now()); err != nil {
 		return err
 	}
 	if !r.Env.typing.allow(r.UserID, chk.Room.ID, typing, r.Env.Settings.TypingThrottle, time.Now()) {

@@ -29,6 +29,10 @@ func (s *Store) EditMessageFields(ctx context.Context, msg *Message, content *st
 	}
 	cm.SetBase(app, &next)
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Only the sender edits: a muted sender may not.
+		if err := s.NotMuted(ctx, tx, msg.RoomID, msg.SenderID, now); err != nil {
+			return err
+		}
 		if content != nil {
 			edit := &MessageEdit{ID: newID(), MessageID: msg.ID, Content: msg.Content, EditedAt: now}
 			if _, err := tx.NewInsert().Model(edit).Exec(ctx); err != nil {

@@ -122,17 +122,31 @@ func (t *RoomTx) CountMembers(ctx context.Context) (int, error) {
 }
 
 // AddMembers inserts member rows of the room. A user who is already a
-// member is ErrConflict.
+// member is ErrConflict; users banned from the room are a *BannedError
+// (errors.Is ErrBanned), and nobody is added.
 func (t *RoomTx) AddMembers(ctx context.Context, ms []*Member) error {
 	if len(ms) == 0 {
 		return nil
+	}
+	// A user banned from the room is not let in (checked under the room's
+	// lock, which a ban takes too).
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	banned, err := t.Banned(ctx, ids, Now())
+	if err != nil {
+		return err
+	}
+	if len(banned) > 0 {
+		return &BannedError{UserIDs: banned}
 	}
 	// A newcomer starts with the history read: unread_count counts what
 	// arrives after they joined.
 	for _, m := range ms {
 		m.LastReadSeq, m.LastDeliveredSeq = t.Room.LastSeq, t.Room.LastSeq
 	}
-	_, err := t.store.newInsert(t.tx, "Member", &ms).Exec(ctx)
+	_, err = t.store.newInsert(t.tx, "Member", &ms).Exec(ctx)
 	return mapErr(err)
 }
 
@@ -230,6 +244,9 @@ func (t *RoomTx) Delete(ctx context.Context) error {
 		t.tx.NewDelete().Model((*Message)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*Member)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*JoinRequest)(nil)).Where("room_id = ?", id),
+		t.tx.NewDelete().Model((*Mute)(nil)).Where("room_id = ?", id),
+		t.tx.NewDelete().Model((*Ban)(nil)).Where("room_id = ?", id),
+		t.tx.NewDelete().Model((*AuditEntry)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*Room)(nil)).Where("id = ?", id),
 	)
 	for _, q := range steps {

@@ -35,7 +35,9 @@ var ErrStale = errors.New("rtchat: room changed since the permission check")
 // (one round trip) and one transaction on SQLite. It fills in Message.Seq.
 // A duplicate client_msg_id of the same sender in the same room is
 // ErrConflict, a missing room ErrNotFound, a changed room (IfACLVersion)
-// ErrStale; each stores nothing and leaves msg.Seq 0.
+// ErrStale, a sender muted in the room (with moderation on, checked in the
+// same statement or transaction) ErrMuted; each stores nothing and leaves
+// msg.Seq 0.
 func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 	msg := nm.Message
 	for i, a := range nm.Attachments {
@@ -49,7 +51,14 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 		seq, err = s.insertMessageTx(ctx, nm)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		// No room row matched: gone, or changed since the check.
+		// No room row matched: gone, changed since the check, or the sender
+		// is muted there (moderation), which a read outside the hot path
+		// tells apart.
+		if s.moderation {
+			if err := s.NotMuted(ctx, s.db, msg.RoomID, msg.SenderID, msg.CreatedAt); err != nil {
+				return err
+			}
+		}
 		if nm.IfACLVersion == nil {
 			return ErrNotFound
 		}
@@ -78,6 +87,11 @@ func (s *Store) insertMessagePG(ctx context.Context, nm NewMessage) (int64, erro
 		q.arg(msg.CreatedAt), room)
 	if nm.IfACLVersion != nil {
 		q.printf(` AND acl_version = %s::bigint`, q.arg(*nm.IfACLVersion))
+	}
+	if s.moderation {
+		// A muted sender matches no room row: nothing is stored.
+		q.printf(` AND NOT EXISTS (SELECT 1 FROM rtchat_mutes AS mu WHERE mu.room_id = %s AND mu.user_id = %s::bigint
+	AND (mu.expires_at IS NULL OR mu.expires_at > %s::timestamptz))`, room, q.arg(msg.SenderID), q.arg(msg.CreatedAt))
 	}
 	// The app's own columns (WithModel) go in the same statement, each a
 	// parameter cast to its column's type.
@@ -142,6 +156,10 @@ func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, erro
 			Where("id = ?", msg.RoomID)
 		if nm.IfACLVersion != nil {
 			upd = upd.Where("acl_version = ?", *nm.IfACLVersion)
+		}
+		if s.moderation {
+			upd = upd.Where("NOT EXISTS (SELECT 1 FROM rtchat_mutes AS mu WHERE mu.room_id = ? AND mu.user_id = ? AND "+activeAt("mu")+")",
+				msg.RoomID, msg.SenderID, msg.CreatedAt)
 		}
 		if err := upd.Returning("last_seq").Scan(ctx, &seq); err != nil {
 			return err

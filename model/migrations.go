@@ -27,6 +27,7 @@ func Migrations() *migrate.Migrations {
 	registerNotificationPointers(m)
 	registerSearch(m)
 	registerPins(m)
+	registerModeration(m)
 	return m
 }
 

@@ -12,6 +12,10 @@ import (
 // in place.
 func (s *Store) EditMessage(ctx context.Context, msg *Message, content string, now time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Only the sender edits: a muted sender may not.
+		if err := s.NotMuted(ctx, tx, msg.RoomID, msg.SenderID, now); err != nil {
+			return err
+		}
 		edit := &MessageEdit{ID: newID(), MessageID: msg.ID, Content: msg.Content, EditedAt: now}
 		if _, err := tx.NewInsert().Model(edit).Exec(ctx); err != nil {
 			return err
@@ -44,32 +48,35 @@ func (s *Store) Edits(ctx context.Context, messageID string) ([]*MessageEdit, er
 // transaction: soft marks them deleted (they vanish from history and
 // lookups), hard removes them with everything that hangs off them.
 func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now time.Time) error {
-	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := deleteNotifications(ctx, tx, ids); err != nil {
-			return err
-		}
-		if soft {
-			_, err := tx.NewUpdate().Model((*Message)(nil)).
-				Set("is_deleted = ?", true).Set("updated_at = ?", now).
-				Where("id IN (?)", bun.In(ids)).Exec(ctx)
-			return err
-		}
-		// Delete what hangs off the messages explicitly rather than rely on
-		// ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
-		for _, m := range []any{(*MessageEdit)(nil), (*Attachment)(nil), (*Reaction)(nil), (*ReadReceipt)(nil), (*Delivery)(nil)} {
-			if _, err := tx.NewDelete().Model(m).Where("message_id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		// Replies and forwards keep existing; they lose their reference.
-		for _, col := range []string{"parent_message_id", "forwarded_from_id"} {
-			if _, err := tx.NewUpdate().Model((*Message)(nil)).Set("? = NULL", bun.Ident(col)).Where("? IN (?)", bun.Ident(col), bun.In(ids)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		_, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return deleteMessagesTx(ctx, tx, ids, soft, now) })
+}
+
+// deleteMessagesTx is the deletion of DeleteMessages in the transaction tx.
+func deleteMessagesTx(ctx context.Context, tx bun.Tx, ids []string, soft bool, now time.Time) error {
+	if err := deleteNotifications(ctx, tx, ids); err != nil {
 		return err
-	})
+	}
+	if soft {
+		_, err := tx.NewUpdate().Model((*Message)(nil)).
+			Set("is_deleted = ?", true).Set("updated_at = ?", now).
+			Where("id IN (?)", bun.In(ids)).Exec(ctx)
+		return err
+	}
+	// Delete what hangs off the messages explicitly rather than rely on
+	// ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
+	for _, m := range []any{(*MessageEdit)(nil), (*Attachment)(nil), (*Reaction)(nil), (*ReadReceipt)(nil), (*Delivery)(nil)} {
+		if _, err := tx.NewDelete().Model(m).Where("message_id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	// Replies and forwards keep existing; they lose their reference.
+	for _, col := range []string{"parent_message_id", "forwarded_from_id"} {
+		if _, err := tx.NewUpdate().Model((*Message)(nil)).Set("? = NULL", bun.Ident(col)).Where("? IN (?)", bun.Ident(col), bun.In(ids)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	return err
 }
 
 // MemberIDs returns the user ids of a room's members.

@@ -33,10 +33,14 @@ var ErrPinLimit = errors.New("rtchat: the room has the most pinned messages it m
 // pins of visible messages, so two nodes pinning at once never pass the
 // limit (each waits for the other's lock, and counts its pin). A message
 // already pinned is returned as it is, with created false; a message gone
-// is ErrNotFound, a room at its limit ErrPinLimit.
+// is ErrNotFound, a room at its limit ErrPinLimit, a pinner muted in the
+// room ErrMuted.
 func (s *Store) PinMessage(ctx context.Context, p *Pin, aclVersion int64, limit int) (pin *Pin, created bool, err error) {
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockRoomAt(ctx, tx, p.RoomID, aclVersion); err != nil {
+			return err
+		}
+		if err := s.NotMuted(ctx, tx, p.RoomID, p.PinnedBy, p.PinnedAt); err != nil {
 			return err
 		}
 		existing := new(Pin)
@@ -79,14 +83,17 @@ WHERE msg.id = ? AND msg.room_id = ? AND msg.is_deleted = ?
 	return pin, created, nil
 }
 
-// UnpinMessage takes the pin of messageID in roomID away, under the room
-// row's lock and only while the room's acl_version is still aclVersion
-// (ErrStale otherwise). It returns the pin removed, or nil when the message
-// was not pinned.
-func (s *Store) UnpinMessage(ctx context.Context, roomID, messageID string, aclVersion int64) (*Pin, error) {
+// UnpinMessage takes the pin of messageID in roomID away for userID, under
+// the room row's lock and only while the room's acl_version is still
+// aclVersion (ErrStale otherwise); a user muted in the room is ErrMuted. It
+// returns the pin removed, or nil when the message was not pinned.
+func (s *Store) UnpinMessage(ctx context.Context, roomID, messageID string, userID, aclVersion int64) (*Pin, error) {
 	var removed *Pin
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := lockRoomAt(ctx, tx, roomID, aclVersion); err != nil {
+			return err
+		}
+		if err := s.NotMuted(ctx, tx, roomID, userID, Now()); err != nil {
 			return err
 		}
 		pin := new(Pin)

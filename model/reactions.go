@@ -20,6 +20,7 @@ var ErrSameReaction = errors.New("rtchat: same reaction already added")
 // AddReaction stores a user's reaction to a message: a user has one
 // reaction per message, so a different one replaces the old (ReactionReplaced)
 // and the same one again is ErrSameReaction (also when two devices race).
+// A user muted in the message's room is ErrMuted (see NotMuted).
 // When notify is not empty a REACTION notification for those users is stored
 // in the same transaction. r.ID and r.CreatedAt must be set.
 func (s *Store) AddReaction(ctx context.Context, r *Reaction, msg *Message, notify []int64) (string, error) {
@@ -35,6 +36,9 @@ func (s *Store) AddReaction(ctx context.Context, r *Reaction, msg *Message, noti
 func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, notify []int64) (string, error) {
 	action := ReactionAdded
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.NotMuted(ctx, tx, msg.RoomID, r.UserID, r.CreatedAt); err != nil {
+			return err
+		}
 		prev := new(Reaction)
 		err := tx.NewSelect().Model(prev).Where("rx.message_id = ? AND rx.user_id = ?", r.MessageID, r.UserID).Scan(ctx)
 		switch {
@@ -67,10 +71,14 @@ func (s *Store) addReaction(ctx context.Context, r *Reaction, msg *Message, noti
 }
 
 // RemoveReaction deletes a user's reaction to a message, reporting whether
-// there was one. The REACTION notification it caused goes with it.
+// there was one. The REACTION notification it caused goes with it. A user
+// muted in the message's room is ErrMuted.
 func (s *Store) RemoveReaction(ctx context.Context, messageID string, userID int64) (bool, error) {
 	var removed bool
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.notMutedByMessage(ctx, tx, messageID, userID, Now()); err != nil {
+			return err
+		}
 		res, err := tx.NewDelete().Model((*Reaction)(nil)).Where("message_id = ? AND user_id = ?", messageID, userID).Exec(ctx)
 		if err != nil {
 			return err

@@ -19,6 +19,8 @@ type Store struct {
 	stmts  map[string]*sql.Stmt // see prepared
 
 	custom *Custom // the app's models; nil when it replaced none
+
+	moderation bool // see WithModeration
 }
 
 // StoreOption configures a Store.

@@ -45,6 +45,8 @@
 //	Notifications   NotificationsInput   chat.notifications
 //	MessagePin      MessagePinInput      messagepin.dispatch
 //	SearchResults   SearchInput          messagesearch.dispatch (search.go)
+//	RoomMute        RoomMuteInput        roommute.dispatch (moderation.go)
+//	RoomAudit       RoomAuditInput       roomaudit.dispatch (moderation.go)
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

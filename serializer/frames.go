@@ -221,20 +221,25 @@ type ModificationInput struct {
 	// serializer (update); Model is the same message as stored.
 	Message any
 	Model   *model.Message
+	// DeletedBy is who deleted the messages (delete, with moderation on),
+	// already rendered by the User serializer; nil otherwise.
+	DeletedBy any
 }
 
 // ModificationOut is the default messagemodification.dispatch data: message
-// for an update, message_ids for a delete.
+// for an update, message_ids (and, with moderation on, deleted_by) for a
+// delete.
 type ModificationOut struct {
 	Action     string   `json:"action"`
 	Message    any      `json:"message,omitempty"`
 	MessageIDs []string `json:"message_ids,omitempty"`
+	DeletedBy  any      `json:"deleted_by,omitempty"`
 	Status     string   `json:"status"`
 }
 
 // Modification returns the default messagemodification.dispatch data.
 func Modification(in ModificationInput, _ Users) ModificationOut {
-	return ModificationOut{Action: in.Action, Message: in.Message, MessageIDs: in.MessageIDs, Status: "successful"}
+	return ModificationOut{Action: in.Action, Message: in.Message, MessageIDs: in.MessageIDs, DeletedBy: in.DeletedBy, Status: "successful"}
 }
 
 // ReactionEventInput is what the ReactionEvent serializer receives

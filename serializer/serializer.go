@@ -38,6 +38,8 @@ const (
 	NameDone           = "Done"
 	NameNotifications  = "Notifications"
 	NameSearchResults  = "SearchResults" // search.go
+	NameRoomMute       = "RoomMute"
+	NameRoomAudit      = "RoomAudit"
 )
 
 // Serializer turns one model value into the value that is marshalled to JSON.
@@ -124,6 +126,8 @@ func NewSet() *Set {
 		}),
 		NameMessagePin:    frame(MessagePin),
 		NameSearchResults: frame(SearchResults),
+		NameRoomMute:      frame(RoomMute),
+		NameRoomAudit:     frame(RoomAudit),
 	}
 	return s
 }
