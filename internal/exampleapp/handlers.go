@@ -6,6 +6,8 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+
+	"github.com/rtchat/rtchat/jsclient"
 )
 
 // Route is one HTTP route of the app, for the examples to mount on their
@@ -21,12 +23,17 @@ type Route struct {
 
 // Routes returns the page and the JSON API:
 //
-//	GET  /              the browser chat page
+//	GET  /                  the browser chat page (index.html)
+//	GET  /static/app.js     its script
+//	GET  /static/app.css    its style sheet
+//	GET  /static/rtchat.js  the JS client module (package jsclient)
 //	POST /api/register  {username, password} -> 201 {id, username, token}
 //	POST /api/login     {username, password} -> 200 {id, username, token}
 //	POST /api/logout    clears the cookie -> 204
 //	GET  /api/me        the signed-in user -> {id, username}
 //	GET  /api/users     ?username=name -> {id, username}, for starting a chat
+//	GET  /api/channels  ?q=text -> [{id, name, description, subscriber_count}],
+//	                    public channels, newest first, at most 100
 //
 // Register and login also set the rtchat_token cookie. Usernames are
 // unique, and found by login and search, ignoring case. Errors are
@@ -39,11 +46,15 @@ type Route struct {
 func (a *App) Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/", a.ServePage},
+		{http.MethodGet, "/static/app.js", a.ServeAppJS},
+		{http.MethodGet, "/static/app.css", a.ServeAppCSS},
+		{http.MethodGet, "/static/rtchat.js", jsclient.Handler().ServeHTTP},
 		{http.MethodPost, "/api/register", a.Register},
 		{http.MethodPost, "/api/login", a.Login},
 		{http.MethodPost, "/api/logout", a.Logout},
 		{http.MethodGet, "/api/me", a.Me},
 		{http.MethodGet, "/api/users", a.FindUser},
+		{http.MethodGet, "/api/channels", a.ListChannels},
 	}
 }
 
