@@ -84,7 +84,7 @@ func browserChat(t *testing.T, s *browserEnv) {
 	alice.click("alice edits her first message", msgSel(helloID)+" button.act-edit")
 	alice.wait("the composer holds the message to edit",
 		`return visible(document.querySelector("#editing")) && document.querySelector("#content").value === a;`, hello)
-	alice.Do("clear the composer", chromedp.SetValue(chromedp.ID("content"), ""))
+	alice.eval("select the composer's text, so the new text replaces it", `document.querySelector("#content").select(); return true;`, nil)
 	alice.send(edited)
 	bob.wait("bob sees the edited text with its mark",
 		`const li = document.querySelector(a); return !!li && text(own(li, ".text")) === b && visible(li.querySelector(".edited"));`,

@@ -1,12 +1,14 @@
 package exampletest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"github.com/rtchat/rtchat/internal/browsertest"
 )
@@ -155,7 +157,28 @@ func (p *chatPage) waitOpen(title string) {
 // send types text in the composer and presses Enter.
 func (p *chatPage) send(text string) {
 	p.t.Helper()
-	p.typeText(text + kb.Enter)
+	p.typeText(text)
+	p.pressEnter()
+}
+
+// pressEnter presses Enter in the composer as a keyboard does: one keyDown
+// with its text, so that the page's preventDefault keeps the newline out.
+// (chromedp's SendKeys sends a char event of its own, which inserts the
+// newline whatever keydown did.)
+func (p *chatPage) pressEnter() {
+	p.t.Helper()
+	enter := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
+		WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r"}
+	p.Do("press Enter in the composer", chromedp.Focus(chromedp.ID("content")),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, enter); err != nil {
+				return err
+			}
+			up := enter
+			up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+			_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, up)
+			return err
+		}))
 }
 
 // typeText types keys in the composer, as a user does.
