@@ -86,6 +86,9 @@ func TestListChannels(t *testing.T) {
 			return room.ID
 		}
 		public := map[string]any{"is_public": true}
+		// The example's rule: a channel takes only users who share a room
+		// with its creator.
+		create(rtchat.RoomParams{Type: model.TypeOneToOne, Participants: []int64{bob.ID}}, 4*time.Hour)
 		goNews := create(rtchat.RoomParams{Type: model.TypeChannel, Name: "Go news", Description: "weekly",
 			Subscribers: []int64{bob.ID}, ExtraFields: public}, 3*time.Hour)
 		create(rtchat.RoomParams{Type: model.TypeChannel, Name: "Go private"}, 2*time.Hour)

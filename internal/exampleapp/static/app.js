@@ -36,6 +36,7 @@ const state = {
   presence: new Map(), // user id -> online
   contacts: new Set(), // ids of users known to share a room with me
   readSent: new Set(), // message ids message.read was sent for
+  handlers: {}, // eventType -> handler of pushed frames and of the answers to our requests
   channelTimer: 0,
   returnFocus: null, // the element to focus again when a dialog closes
 };
@@ -112,7 +113,13 @@ async function req(event, data, { errEl = $("chat-error"), custom } = {}) {
   if (!chat) return null;
   try {
     const frame = await chat.request(event, data);
+    if (chat !== state.chat) return null;
     if (errEl) errEl.textContent = "";
+    // The client hands answers to our own requests only to their promise:
+    // a broadcast's own copy (a reaction, an edit, a role change) is
+    // handled here as the others' copies are.
+    const handle = state.handlers[frame.eventType];
+    if (handle) handle(frame.data, frame);
     return frame;
   } catch (err) {
     if (chat !== state.chat) return null; // signed out meanwhile
@@ -230,17 +237,20 @@ function start(user) {
   chat.onMessage((m) => {
     if (state.chat === chat) onMessage(m);
   });
-  on("reaction.dispatch", (d) => d && d.message && updateMessage(d.message));
-  on("messagemodification.dispatch", onModification);
-  on("readreceipt.dispatch", (d) => [].concat(d || []).forEach(updateMessage));
-  on("messagetyping.dispatch", onTyping);
-  on("presence.dispatch", (d) => setPresence(d && d.users));
-  on("roomcreate.dispatch", (d) => onRoomJoined(d));
-  on("roomaddmembers.dispatch", (d) => d && d.room && onRoomJoined(d.room));
-  on("roomremovemembers.dispatch", (d) => d && d.room && onRoomDetail(d.room));
-  on("roomupdate.dispatch", (d) => onRoomDetail(d));
-  on("roomexit.dispatch", (d) => d && d.room && removeRoom(d.room.id, d.message));
-  on("roomdelete.dispatch", (d) => d && removeRoom(d.room_id, "This room was deleted."));
+  state.handlers = {
+    "reaction.dispatch": (d) => d && d.message && updateMessage(d.message),
+    "messagemodification.dispatch": onModification,
+    "readreceipt.dispatch": (d) => [].concat(d || []).forEach(updateMessage),
+    "messagetyping.dispatch": onTyping,
+    "presence.dispatch": (d) => setPresence(d && d.users),
+    "roomcreate.dispatch": (d) => onRoomJoined(d),
+    "roomaddmembers.dispatch": (d) => d && d.room && onRoomJoined(d.room),
+    "roomremovemembers.dispatch": (d) => d && d.room && onRoomDetail(d.room),
+    "roomupdate.dispatch": (d) => onRoomDetail(d),
+    "roomexit.dispatch": (d) => d && d.room && removeRoom(d.room.id, d.message),
+    "roomdelete.dispatch": (d) => d && removeRoom(d.room_id, "This room was deleted."),
+  };
+  for (const [event, fn] of Object.entries(state.handlers)) on(event, fn);
   setStatus("connecting");
   chat.connect().catch((err) => {
     if (state.chat === chat) $("chat-error").textContent = errorText(err);
@@ -259,6 +269,7 @@ function setStatus(text) {
 
 function onState(st, info) {
   setStatus(STATUS[st] || "offline");
+  if (state.me) setPresence([{ user_id: state.me.id, online: st === "online" }]);
   if (st === "online") {
     const again = state.everOnline;
     state.everOnline = true;
@@ -869,11 +880,23 @@ async function submitComposer() {
   cancelReply();
   sendTyping(false);
   try {
-    await state.chat.sendMessage(room, text, extra);
+    await sendMessage(room, text, extra);
     $("chat-error").textContent = "";
   } catch (err) {
     $("chat-error").textContent = errorText(err);
     if (state.open === room && !box.value) box.value = text;
+  }
+}
+
+/** sendMessage sends through the client, sending again when the rate limit (4029) refused it: a refused frame stored nothing. */
+async function sendMessage(room, text, extra) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await state.chat.sendMessage(room, text, extra);
+    } catch (err) {
+      if (!(err instanceof ProtocolError) || err.code !== 4029 || attempt >= 5 || !state.chat) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(err.retryAfterMs || 0, 200)));
+    }
   }
 }
 
@@ -939,7 +962,6 @@ function startForward(id) {
   state.forwarding = id;
   fillForwardRooms();
   openDialog($("forward-form"), $("forward-room"));
-  state.forwarding = id;
 }
 
 async function sendForward() {
@@ -948,7 +970,7 @@ async function sendForward() {
   if (!id || !room) return;
   closeDialogs();
   try {
-    await state.chat.sendMessage(room, "", { forwarded_from_id: id });
+    await sendMessage(room, "", { forwarded_from_id: id });
     $("chat-error").textContent = "";
   } catch (err) {
     $("chat-error").textContent = errorText(err);
@@ -1268,6 +1290,7 @@ function wire() {
     else if (!$("channels").hidden) toggleChannels(false);
     else if (NARROW.matches && $("chat").classList.contains("rooms-open") && state.open) setSidebar(false);
   });
+  NARROW.addEventListener("change", () => setSidebar(!NARROW.matches || !state.open));
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") markShownRead();
   });
