@@ -13,6 +13,9 @@ import (
 // screenshot (ScreenshotPath) besides the one in the test's artifacts.
 const ScreenshotEnv = "RTCHAT_UPDATE_SCREENSHOT"
 
+// shotWidth and shotHeight are the screenshot's viewport, in CSS pixels.
+const shotWidth, shotHeight = 1000, 640
+
 // ScreenshotPath is the README's screenshot of the page, relative to the
 // repository's root.
 const ScreenshotPath = "docs/screenshot.png"
@@ -25,6 +28,7 @@ const ScreenshotPath = "docs/screenshot.png"
 // new message moves its room to the top of bob's list.
 func browserChat(t *testing.T, s *browserEnv) {
 	alice, bob := s.page("alice"), s.page("bob")
+	bob.SetViewport(shotWidth, shotHeight) // the screenshot's
 	alice.register()
 	bob.register()
 	bobID := s.userID("bob")
