@@ -8,7 +8,7 @@
 // user's rooms to onMessage once and in seq order, reconnects with backoff
 // and full jitter after a drop, catches every room up by after_seq, and sends
 // a message left unanswered again with the same client_msg_id. Its API is
-// documented (JSDoc) in rtchat.js itself; the README's "Browser client"
+// documented (JSDoc) in rtchat.js itself; the README's "A browser client"
 // section has a snippet.
 //
 // Handler serves the file (with an ETag, so a new version is picked up);

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -43,7 +42,7 @@ func Handler() http.Handler {
 }
 
 func serve(w http.ResponseWriter, r *http.Request) {
-	if path.Base(r.URL.Path) != Name {
+	if p := r.URL.Path; p[strings.LastIndex(p, "/")+1:] != Name {
 		http.NotFound(w, r)
 		return
 	}

@@ -92,7 +92,8 @@
  *   cookies authenticate the upgrade request
  * @property {Backoff} [backoff] reconnect delays
  * @property {number} [heartbeat=25000] ms between session.heartbeat requests while online;
- *   one left unanswered for requestTimeout ms drops the connection (and reconnects); 0 sends none
+ *   when one goes unanswered for requestTimeout ms and no other frame came meanwhile, the
+ *   link is taken for dead: the connection is dropped (info code 4000) and another opened; 0 sends none
  * @property {number} [requestTimeout=15000] ms before request() rejects with ConnectionError "timeout"
  */
 
@@ -178,7 +179,8 @@ const SEND_RETRIES = 3;
 const PAGE_LIMIT = 200;
 
 // Close code the client uses when it gives up on a connection itself (an
-// unanswered heartbeat, a failed catch-up): the next one is opened at once.
+// unanswered heartbeat, a failed catch-up); it then reconnects as after any
+// drop.
 const CLIENT_DROP = 4000;
 
 let chats = 0;
@@ -212,16 +214,17 @@ export class Chat {
     this._state = "connecting";
     this._ws = null;
     this._gen = 0; // generation of the current connection; stale sockets' events are ignored
-    this._started = false;
     this._online = false; // this generation is caught up
     this._closed = false;
     this._attempt = 0;
     this._timers = new Set();
     this._stableTimer = 0;
     this._heartbeatTimer = 0;
+    this._reconnectTimer = 0;
+    this._heard = 0; // the request counter when the last frame arrived
     /** @type {Map<string, {resolve: Function, reject: Function, timer: number, internal: boolean, send?: object}>} */
     this._pending = new Map();
-    /** @type {Map<string, {data: object, resolve: Function, reject: Function, frame: boolean, requestId?: string}>} sends not yet answered, by client_msg_id */
+    /** @type {Map<string, {data: object, resolve: Function, reject: Function, requestId?: string, retries: number}>} sends not yet answered, by client_msg_id */
     this._sends = new Map();
     /** @type {Map<string, number>} */
     this._last = new Map();
@@ -235,6 +238,11 @@ export class Chat {
     this._connected = null;
     this._connectedResolve = null;
     this._connectedReject = null;
+    // When the browser's network comes back, the next attempt need not
+    // wait for its delay.
+    this._onNetwork = () => {
+      if (this._state === "reconnecting" && !this._ws) this._retryNow();
+    };
   }
 
   /**
@@ -246,15 +254,17 @@ export class Chat {
   }
 
   /**
-   * Subscribes fn to the frames of one eventType that are not answers to
-   * this client's own request() calls: pushed events ("typing.dispatch" is
-   * "messagetyping.dispatch", "presence.dispatch", "reaction.dispatch",
-   * "chat.notifications", an app's own event names, ...), and
-   * "roomlist.dispatch" with the room list the client asks for at each
-   * (re)connect. Two names are special: "state" receives (state, info) at
-   * every state change, and "error" receives (error, frame) for an error
-   * frame that answers no pending request. "message.dispatch" receives the
-   * same messages as onMessage, in the same order, with their frame.
+   * Subscribes fn to the frames of one eventType that do not answer one of
+   * the page's own request() or sendMessage() calls (those go to the
+   * promise only): pushed events such as "messagetyping.dispatch",
+   * "presence.dispatch", "reaction.dispatch", "messagemodification.dispatch",
+   * "roomcreate.dispatch", "chat.notifications" or an app's own event names,
+   * and "roomlist.dispatch" with the room list the client fetches itself at
+   * each (re)connect, just before it goes online. Special names: "state"
+   * receives (state, info) at every state change; "error" receives
+   * (ProtocolError, frame) for an error frame that answers no pending
+   * request; "message.dispatch" receives the same messages as onMessage, in
+   * the same order, with their frame.
    * @param {string} eventType
    * @param {(data: *, frame: (Frame|StateInfo)) => void} fn
    * @returns {() => void} a function that unsubscribes fn
@@ -290,8 +300,10 @@ export class Chat {
    * first time (connected, rooms listed and tracked at their last_seq), and
    * rejects with ConnectionError if the Chat closes first (close(), or a close
    * code that forbids reconnecting). A refused or failed attempt is retried
-   * with backoff meanwhile (state "reconnecting"). Calling it again returns
-   * the same promise.
+   * with backoff meanwhile (state "reconnecting"); a browser cannot tell a
+   * refused handshake (HTTP 401, 403) from a server that is down (both close
+   * with 1006), so that is retried too. Calling it again returns the same
+   * promise.
    * @returns {Promise<void>}
    */
   connect() {
@@ -303,7 +315,7 @@ export class Chat {
       if (this._closed) {
         this._connectedReject(new ConnectionError("closed"));
       } else {
-        this._started = true;
+        if (typeof globalThis.addEventListener === "function") globalThis.addEventListener("online", this._onNetwork);
         this._open();
       }
     }
@@ -344,8 +356,8 @@ export class Chat {
    * the send waits, and a send the connection dropped before its answer is
    * sent again with the same client_msg_id after the reconnect and catch-up,
    * until the server answers: the message is stored once. The message also
-   * reaches onMessage, before this promise resolves when this connection
-   * delivered it.
+   * reaches onMessage; when its answer comes live, onMessage has it before
+   * this promise resolves.
    * @param {string} roomId
    * @param {string} content the text (may be "" for media or a forward)
    * @param {object} [extraFields] extra_fields: parent_message_id (a reply),
@@ -370,8 +382,10 @@ export class Chat {
    * and roomaddmembers.dispatch.
    * @param {string} roomId
    * @param {number} seq
+   * @returns {void}
    */
   track(roomId, seq) {
+    if (typeof roomId !== "string" || typeof seq !== "number" || !(seq >= 0)) return;
     const last = this._last.get(roomId);
     if (last === undefined || seq > last) this._last.set(roomId, seq);
   }
@@ -390,6 +404,7 @@ export class Chat {
    * Closes the Chat for good: the connection is closed (1000), the state
    * becomes "closed", and every pending request and send rejects with
    * ConnectionError "closed". Calling it again does nothing.
+   * @returns {void}
    */
   close() {
     if (this._closed) return;
@@ -465,6 +480,10 @@ export class Chat {
     }
     if (gen !== this._gen) return;
     this._online = true;
+    // What waited goes first, in the order it was sent.
+    for (const send of this._sends.values()) {
+      if (!send.requestId) this._attemptSend(send);
+    }
     this._emit("roomlist.dispatch", list.data, list);
     this._setState("online", {});
     if (this._connectedResolve) {
@@ -477,9 +496,6 @@ export class Chat {
     this._stableTimer = setTimeout(() => {
       if (gen === this._gen && this._online) this._attempt = 0;
     }, this._opts.max);
-    for (const send of this._sends.values()) {
-      if (!send.requestId) this._attemptSend(send);
-    }
   }
 
   // _fill hands over the room's messages after its lastSeq, page by page.
@@ -509,9 +525,9 @@ export class Chat {
     const ws = this._ws;
     this._detach();
     try {
-      ws.close(CLIENT_DROP, reason.slice(0, 120));
+      ws.close(CLIENT_DROP, reason.slice(0, 60));
     } catch {
-      // already closing
+      ws.close(); // a reason too long in UTF-8
     }
     this._dropped(CLIENT_DROP, reason);
   }
@@ -545,11 +561,17 @@ export class Chat {
     const ceil = Math.min(this._opts.max, this._opts.min * 2 ** Math.min(this._attempt, 30));
     const delay = Math.round(this._opts.min + Math.random() * (ceil - this._opts.min));
     this._setState("reconnecting", { code, reason, attempt: this._attempt, delay });
-    const t = setTimeout(() => {
-      this._timers.delete(t);
+    this._reconnectTimer = setTimeout(() => {
+      this._reconnectTimer = 0;
       if (!this._closed) this._open();
     }, delay);
-    this._timers.add(t);
+  }
+
+  _retryNow() {
+    if (!this._reconnectTimer) return;
+    clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = 0;
+    this._open();
   }
 
   // _finish ends the Chat: state "closed", everything pending rejected.
@@ -560,8 +582,11 @@ export class Chat {
     this._ws = null;
     clearInterval(this._heartbeatTimer);
     clearTimeout(this._stableTimer);
+    clearTimeout(this._reconnectTimer);
+    this._reconnectTimer = 0;
     for (const t of this._timers) clearTimeout(t);
     this._timers.clear();
+    if (typeof globalThis.removeEventListener === "function") globalThis.removeEventListener("online", this._onNetwork);
     for (const p of this._pending.values()) {
       clearTimeout(p.timer);
       if (!p.send) p.reject(err);
@@ -581,8 +606,14 @@ export class Chat {
     if (!(this._opts.heartbeat > 0)) return;
     this._heartbeatTimer = setInterval(() => {
       if (gen !== this._gen) return;
+      const sent = this._counter;
       this._request(gen, "session.heartbeat", {}, true).catch((e) => {
-        if (e instanceof ConnectionError && e.reason === "timeout") this._drop(gen, "heartbeat unanswered");
+        // Silence is what counts: a heartbeat refused by a rate limit
+        // without an answer, while other frames come, is no sign of a
+        // dead link.
+        if (e instanceof ConnectionError && e.reason === "timeout" && this._heard <= sent) {
+          this._drop(gen, "heartbeat unanswered");
+        }
       });
     }, this._opts.heartbeat);
   }
@@ -615,10 +646,23 @@ export class Chat {
     });
   }
 
+  // _queueSend sends data (a message.send with its client_msg_id) now or
+  // once online; the promise resolves with the answer frame (wantFrame) or
+  // the message. A send of a client_msg_id already waiting shares its answer.
   _queueSend(data, wantFrame) {
     if (this._closed) return Promise.reject(new ConnectionError("closed"));
     return new Promise((resolve, reject) => {
-      const send = { data, resolve, reject, frame: wantFrame, requestId: undefined, retries: 0 };
+      const waiter = { resolve: (f) => resolve(wantFrame ? f : f.data), reject };
+      const waiting = this._sends.get(data.client_msg_id);
+      if (waiting) {
+        waiting.waiters.push(waiter);
+        return;
+      }
+      const send = {
+        data, waiters: [waiter], requestId: undefined, retries: 0,
+        resolve: (f) => send.waiters.forEach((w) => w.resolve(f)),
+        reject: (e) => send.waiters.forEach((w) => w.reject(e)),
+      };
       this._sends.set(data.client_msg_id, send);
       if (this._online) this._attemptSend(send);
     });
@@ -640,6 +684,7 @@ export class Chat {
   }
 
   _frame(gen, text) {
+    this._heard = this._counter; // a frame came after every request sent so far
     let frame;
     try {
       frame = JSON.parse(text);
@@ -673,7 +718,7 @@ export class Chat {
         try {
           await this._live(gen, frame);
         } finally {
-          if (p && p.send) p.send.resolve(p.send.frame ? frame : frame.data);
+          if (p && p.send) p.send.resolve(frame);
           else if (p) p.resolve(frame);
         }
       });
@@ -707,8 +752,9 @@ export class Chat {
     this._timers.add(t);
   }
 
-  // _observe tracks the rooms the user enters and forgets the ones left,
-  // from pushed frames and answers alike.
+  // _observe tracks the rooms the user enters and forgets deleted ones,
+  // from pushed frames and answers alike. A room the user leaves stays
+  // tracked: back in it, the messages missed meanwhile come as a gap fill.
   _observe(frame) {
     const data = frame.data;
     switch (frame.eventType) {
@@ -721,9 +767,6 @@ export class Chat {
         if (data && data.room && typeof data.room.id === "string" && !this._last.has(data.room.id)) {
           this._last.set(data.room.id, data.room.last_seq ?? 0);
         }
-        break;
-      case "roomexit.dispatch":
-        if (data && data.room) this._last.delete(data.room.id);
         break;
       case "roomdelete.dispatch":
         if (data) this._last.delete(data.room_id);

@@ -2,7 +2,9 @@
 // database (SQLite by default, Postgres with DATABASE_URL), a users table of
 // the example's own with bcrypt passwords, JWT sessions, the register and
 // login API, the user lookup rtchat shows usernames with, the browser chat
-// page, and the construction of the rtchat.Chat itself.
+// page (static/: a plain ES module on the JS client, package jsclient, with
+// a strict CSP) and its list of public channels (GET /api/channels), and
+// the construction of the rtchat.Chat itself.
 //
 // Logins are throttled per username and per client address, and bcrypt
 // hashing is bounded to part of the CPUs (Config.LoginAccountLimit,

@@ -287,10 +287,21 @@ function roomName(r) {
   return r.name || "(unnamed)";
 }
 
+/**
+ * plainText is the text of sanitised content (the server keeps a few tags
+ * and escapes the rest, "I&#39;ll"): parsed in an inert document, which runs
+ * no script and loads nothing, and only its text is ever put on the page.
+ */
+function plainText(html) {
+  if (!html) return "";
+  if (!/[<&]/.test(html)) return html;
+  return new DOMParser().parseFromString(html, "text/html").body.textContent;
+}
+
 function messageText(m) {
   if (!m) return "";
-  if (m.content) return m.content;
-  if (m.forwarded_from && m.forwarded_from.content) return m.forwarded_from.content;
+  if (m.content) return plainText(m.content);
+  if (m.forwarded_from && m.forwarded_from.content) return plainText(m.forwarded_from.content);
   const a = m.attachments || (m.forwarded_from && m.forwarded_from.attachments) || [];
   return a.length ? `[${a.length} attachment${a.length > 1 ? "s" : ""}]` : "";
 }
@@ -421,6 +432,7 @@ function closeRoom() {
   show($("send"), false);
   show($("load-older"), false);
   show($("members-toggle"), false);
+  show($("leave"), false);
   show($("members"), false);
   $("members-toggle").setAttribute("aria-expanded", "false");
 }
@@ -435,6 +447,7 @@ async function openRoom(id) {
   $("room-title").textContent = roomName(r);
   show($("send"), true);
   show($("members-toggle"), true);
+  show($("leave"), r.type !== ONE);
   renderRooms();
   $("content").focus();
   const f = await req("room.messages", { room_id: id, limit: PAGE });
@@ -624,7 +637,7 @@ function renderAttachments(list) {
     "ul",
     { class: "attachments", "aria-label": "Attachments" },
     ...list.map((a) => {
-      const label = `${a.caption || a.media_url} (${a.media_type || "file"})`;
+      const label = `${plainText(a.caption) || a.media_url} (${a.media_type || "file"})`;
       const href = safeURL(a.media_url);
       // A link only: the page never loads an attachment itself.
       return el("li", {}, href ? el("a", { href, rel: "noopener noreferrer nofollow", target: "_blank", text: label }) : label);
@@ -768,7 +781,7 @@ async function showEdits(id) {
   const box = $("edit-history");
   const edits = (f.data && f.data.edits) || [];
   box.querySelector("ul").replaceChildren(
-    ...edits.map((e) => el("li", {}, el("time", { datetime: e.edited_at, text: timeText(e.edited_at) }), el("span", { class: "text", text: e.content }))),
+    ...edits.map((e) => el("li", {}, el("time", { datetime: e.edited_at, text: timeText(e.edited_at) }), el("span", { class: "text", text: plainText(e.content) }))),
   );
   openDialog(box, $("edit-history-close"));
 }
@@ -920,7 +933,7 @@ function startEdit(id) {
   if (!m) return;
   cancelReply();
   state.editing = id;
-  $("content").value = m.content;
+  $("content").value = plainText(m.content);
   show($("editing"), true);
   $("send-button").textContent = "Save";
   $("content").focus();
@@ -1150,7 +1163,8 @@ function renderMembers() {
         "li",
         { class: "member", data: { userId: String(u.id) } },
         presenceDot(u.id),
-        el("span", { class: "member-name", text: u.username + (u.id === state.me.id ? " (you)" : "") }),
+        el("span", { class: "member-name", text: u.username }),
+        u.id === state.me.id ? el("span", { class: "member-you", text: "(you)" }) : null,
         el("span", { class: "member-role", text: role }),
       );
       if (iAdmin && u.id !== state.me.id && role !== "creator") {
@@ -1233,6 +1247,8 @@ function wire() {
   });
 
   $("members-toggle").addEventListener("click", () => toggleMembers());
+  // The answer, roomexit.dispatch, closes the room (state.handlers).
+  $("leave").addEventListener("click", () => state.open && req("room.leave", { room_id: state.open }));
   $("add-member").addEventListener("submit", (ev) => {
     ev.preventDefault();
     addMember();
@@ -1291,6 +1307,17 @@ function wire() {
     else if (NARROW.matches && $("chat").classList.contains("rooms-open") && state.open) setSidebar(false);
   });
   NARROW.addEventListener("change", () => setSidebar(!NARROW.matches || !state.open));
+  // Leaving the page closes the connection cleanly, so that others see
+  // this user go offline at once: a page kept in the back/forward cache may
+  // otherwise hold its socket open. Coming back from that cache starts over.
+  window.addEventListener("pagehide", () => {
+    const chat = state.chat;
+    state.chat = null;
+    if (chat) chat.close();
+  });
+  window.addEventListener("pageshow", (ev) => {
+    if (ev.persisted) location.reload();
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") markShownRead();
   });
