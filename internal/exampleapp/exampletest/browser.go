@@ -45,7 +45,7 @@ func Browser(t *testing.T, build Build, only ...string) {
 		}
 		t.Run(sc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), sc.budget)
-			defer cancel()
+			t.Cleanup(cancel) // after the browser's own cleanup, which closes it gracefully
 			app := StartRestartable(t, build, ConfigFor(t, "sqlite"))
 			s := &browserEnv{t: t, ctx: ctx, app: app, browser: browsertest.Start(t, ctx)}
 			sc.run(t, s)
