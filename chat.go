@@ -60,6 +60,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		events = eventmap.Default()
 	}
 	events = events.Clone()
+	cfg.dropPinEvents(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
@@ -90,6 +91,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
 			MaxMembersPerRequest: cfg.members.perRequest, MaxRoomSize: cfg.members.roomSize,
+			Pins: !cfg.pinsOff,
 		},
 	}
 	var err error

@@ -58,6 +58,7 @@ type config struct {
 	presencePush     int
 	maxConnsPerUser  int
 	members          memberLimits
+	pinsOff          bool // WithPins(false)
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error

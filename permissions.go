@@ -72,6 +72,7 @@ func checkFrom(c handler.Check) PermissionCheck {
 //     check).
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
+//   - message.pin, message.unpin: CanAccessMessage, then CanPin.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
@@ -135,6 +136,9 @@ type PermissionHandler interface {
 	// pushes skip them. It is only asked about users who share a room, once
 	// per viewer and user on every presence push: keep it cheap.
 	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
+	// CanPin: message.pin and message.unpin (c.Action is the event,
+	// c.Message the message), after CanAccessMessage allowed reading it.
+	CanPin(ctx context.Context, c PermissionCheck) error
 }
 
 // DefaultPermissions is the permission table of the original package, the

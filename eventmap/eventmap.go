@@ -39,6 +39,8 @@ func Default() *Map {
 	m.Set(protocol.EventRoomModify, handler.RoomModify)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
 	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
+	m.Set(protocol.EventMessagePin, handler.MessagePin)
+	m.Set(protocol.EventMessageUnpin, handler.MessageUnpin)
 	return m
 }
 

@@ -89,6 +89,8 @@ type Settings struct {
 	// MaxRoomSize is the most members any room may have, over each room's
 	// own cap; 0 means DefaultMaxRoomSize.
 	MaxRoomSize int
+	// Pins lists a room's pinned messages in room.info (rtchat.WithPins).
+	Pins bool
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

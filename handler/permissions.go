@@ -59,6 +59,7 @@ func (c Check) IsAdmin() bool {
 //     check).
 //   - room.modify: CanAdministerRoom, then CanChangeMember per target of
 //     the role and grant actions.
+//   - message.pin, message.unpin: CanAccessMessage, then CanPin.
 //
 // Structural invariants are not permissions and stay in the handlers,
 // whatever a custom rule allows: a 1:1 keeps exactly its two participants
@@ -122,6 +123,9 @@ type Permissions interface {
 	// pushes skip them. It is only asked about users who share a room, once
 	// per viewer and user on every presence push: keep it cheap.
 	CanSeePresence(ctx context.Context, viewerID, targetID int64) error
+	// CanPin: message.pin and message.unpin (c.Action is the event,
+	// c.Message the message), after CanAccessMessage allowed reading it.
+	CanPin(ctx context.Context, c Check) error
 }
 
 // Default implements the permission table of the original package.

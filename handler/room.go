@@ -261,5 +261,8 @@ func RoomInfo(ctx context.Context, r *Request) error {
 		m["members_count"] = page.count
 		m["members_next"] = page.next
 	}
+	if err := addPins(ctx, r, chk.Room.ID, out); err != nil {
+		return err
+	}
 	return r.Out.Reply(protocol.DispatchRoomInfo, out)
 }

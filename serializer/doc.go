@@ -20,6 +20,7 @@
 //	Attachment    *model.Attachment
 //	Notification  *model.Notification with its message loaded
 //	Session       *model.Session
+//	Pin           PinInput (a pin and its message; room.info's pins)
 //
 // The frame shapes, one per dispatch event's data (frames.go). Their nested
 // messages, rooms and users arrive already rendered by the serializers
@@ -42,6 +43,7 @@
 //	Presence        PresenceInput        presence.dispatch
 //	Done            DoneInput            done.dispatch
 //	Notifications   NotificationsInput   chat.notifications
+//	MessagePin      MessagePinInput      messagepin.dispatch
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

@@ -118,6 +118,10 @@ func NewSet() *Set {
 		NamePresence:      frame(Presence),
 		NameDone:          frame(Done),
 		NameNotifications: frame(Notifications),
+		NamePin: Func(func(ctx context.Context, v any, us Users) (any, error) {
+			return serializeAs(v, func(in PinInput) (PinOut, error) { return buildPin(in, parts(ctx, us)) })
+		}),
+		NameMessagePin: frame(MessagePin),
 	}
 	return s
 }

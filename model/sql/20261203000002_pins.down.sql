@@ -1,0 +1,2 @@
+DROP INDEX rtchat_pins_room_idx;
+DROP TABLE rtchat_pins;
