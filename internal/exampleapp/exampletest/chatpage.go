@@ -32,7 +32,7 @@ const own = (li, cls) => $$(cls, li).find((el) => !el.closest(".quote")) || null
 const messages = () => $$("#messages li.message");
 const messageOf = (sender, body) => messages().find((li) => text(own(li, ".sender")) === sender && text(own(li, ".text")) === body) || null;
 const room = (name) => $$("#rooms li.room").find((li) => text(li.querySelector(".room-name")) === name) || null;
-const member = (name) => $$("#members li.member").find((li) => [name, name + " (you)"].includes(text(li.querySelector(".member-name")))) || null;
+const member = (name) => $$("#members li.member").find((li) => text(li.querySelector(".member-name")) === name) || null;
 `
 
 // jsDescribe is what the page shows, printed when a step fails.
