@@ -221,6 +221,22 @@ var matrixRows = []matrixRow{
 		data:  func(fx fixture) any { return map[string]any{"action": "delete", "message_id": []string{fx.messageID}} },
 		want:  same(want{deny, deny, na, na, ok}, want{deny, deny, deny, deny, ok}),
 	},
+	{
+		// Search in the cell's room: readers only, as room.messages.
+		event: protocol.EventMessageSearch + " in the room",
+		data: func(fx fixture) any {
+			return map[string]any{"room_id": fx.roomID, "query": fmt.Sprintf("%04d", fx.cell)}
+		},
+		want: same(want{deny, ok, na, na, ok}, want{deny, ok, ok, ok, ok}),
+	},
+	{
+		// Search in all the caller's rooms: anyone, finding only their own
+		// rooms' messages (checkOutsider sees that the outsider gets none
+		// of the cells' secrets).
+		event: protocol.EventMessageSearch + " in all rooms",
+		data:  func(fixture) any { return map[string]any{"query": "secret message"} },
+		want:  same(want{ok, ok, na, na, ok}, want{ok, ok, ok, ok, ok}),
+	},
 	modifyRow("update", func(fixture) map[string]any {
 		return map[string]any{"property": map[string]any{"preferences": map[string]any{"pinned": true}}}
 	}, same(want{deny, ok, na, na, ok}, want{deny, deny, deny, ok, ok})),

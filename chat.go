@@ -61,6 +61,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	}
 	events = events.Clone()
 	cfg.dropPinEvents(events)
+	cfg.applySearch(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}

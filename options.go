@@ -59,6 +59,7 @@ type config struct {
 	maxConnsPerUser  int
 	members          memberLimits
 	pinsOff          bool // WithPins(false)
+	searchOff        bool // WithSearch(false); see options_search.go
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error

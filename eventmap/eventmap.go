@@ -41,6 +41,7 @@ func Default() *Map {
 	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
 	m.Set(protocol.EventMessagePin, handler.MessagePin)
 	m.Set(protocol.EventMessageUnpin, handler.MessageUnpin)
+	m.Set(protocol.EventMessageSearch, handler.MessageSearch)
 	return m
 }
 

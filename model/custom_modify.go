@@ -42,6 +42,11 @@ func (s *Store) EditMessageFields(ctx context.Context, msg *Message, content *st
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return ErrNotFound // deleted meanwhile
 		}
+		if content != nil {
+			if err := s.indexMessageText(ctx, tx, msg.ID, *content); err != nil {
+				return err
+			}
+		}
 		msg.Content, msg.IsEdited, msg.UpdatedAt, msg.Custom = next.Content, next.IsEdited, next.UpdatedAt, app
 		return nil
 	})

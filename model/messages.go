@@ -156,6 +156,9 @@ func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, erro
 				return err
 			}
 		}
+		if err := s.indexMessageText(ctx, tx, msg.ID, msg.Content); err != nil {
+			return err
+		}
 		_, err := tx.NewUpdate().Model((*Member)(nil)).
 			Set("last_read_seq = ?", seq).
 			Where("room_id = ? AND user_id = ? AND last_read_seq < ?", msg.RoomID, msg.SenderID, seq).

@@ -25,6 +25,9 @@ func (s *Store) EditMessage(ctx context.Context, msg *Message, content string, n
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return ErrNotFound // deleted meanwhile
 		}
+		if err := s.indexMessageText(ctx, tx, msg.ID, content); err != nil {
+			return err
+		}
 		msg.Content, msg.IsEdited, msg.UpdatedAt = content, true, now
 		return nil
 	})

@@ -44,6 +44,7 @@
 //	Done            DoneInput            done.dispatch
 //	Notifications   NotificationsInput   chat.notifications
 //	MessagePin      MessagePinInput      messagepin.dispatch
+//	SearchResults   SearchInput          messagesearch.dispatch (search.go)
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

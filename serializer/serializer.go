@@ -37,6 +37,7 @@ const (
 	NamePresence       = "Presence"
 	NameDone           = "Done"
 	NameNotifications  = "Notifications"
+	NameSearchResults  = "SearchResults" // search.go
 )
 
 // Serializer turns one model value into the value that is marshalled to JSON.
@@ -121,7 +122,8 @@ func NewSet() *Set {
 		NamePin: Func(func(ctx context.Context, v any, us Users) (any, error) {
 			return serializeAs(v, func(in PinInput) (PinOut, error) { return buildPin(in, parts(ctx, us)) })
 		}),
-		NameMessagePin: frame(MessagePin),
+		NameMessagePin:    frame(MessagePin),
+		NameSearchResults: frame(SearchResults),
 	}
 	return s
 }

@@ -36,6 +36,7 @@ const state = {
   presence: new Map(), // user id -> online
   contacts: new Set(), // ids of users known to share a room with me
   readSent: new Set(), // message ids message.read was sent for
+  drafts: new Map(), // room id -> unsent text of the composer
   handlers: {}, // eventType -> handler of pushed frames and of the answers to our requests
   channelTimer: 0,
   returnFocus: null, // the element to focus again when a dialog closes
@@ -213,6 +214,7 @@ function resetChat() {
   state.presence.clear();
   state.contacts.clear();
   state.readSent.clear();
+  state.drafts.clear();
   renderRooms();
   $("chat-error").textContent = "";
 }
@@ -419,6 +421,7 @@ function removeRoom(id, message) {
 // ---- the open room ----
 
 function closeRoom() {
+  if (state.open && !state.editing) state.drafts.set(state.open, $("content").value);
   state.open = null;
   state.msgs.clear();
   state.detail = null;
@@ -427,6 +430,7 @@ function closeRoom() {
   cancelEdit();
   closeDialogs();
   clearTypers();
+  $("content").value = "";
   $("messages").replaceChildren();
   $("room-title").textContent = "Pick or start a chat";
   show($("send"), false);
@@ -448,6 +452,7 @@ async function openRoom(id) {
   show($("send"), true);
   show($("members-toggle"), true);
   show($("leave"), r.type !== ONE);
+  $("content").value = state.drafts.get(id) || "";
   renderRooms();
   $("content").focus();
   const f = await req("room.messages", { room_id: id, limit: PAGE });
@@ -896,8 +901,11 @@ async function submitComposer() {
     await sendMessage(room, text, extra);
     $("chat-error").textContent = "";
   } catch (err) {
-    $("chat-error").textContent = errorText(err);
+    const r = state.rooms.get(room);
+    const channel = r && r.type === CHANNEL && err instanceof ProtocolError && err.code === 4002;
+    $("chat-error").textContent = channel ? "Only the channel's moderators, and members they allow, can post here." : errorText(err);
     if (state.open === room && !box.value) box.value = text;
+    else if (state.open !== room && !state.drafts.get(room)) state.drafts.set(room, text);
   }
 }
 
