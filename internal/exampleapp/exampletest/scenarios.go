@@ -397,14 +397,27 @@ func testUnknownUser(t *testing.T, e *Env) {
 	}
 }
 
+// testPage: the page, its script and style and the JS client module are
+// served with their types, and the page allows no other host (its CSP).
 func testPage(t *testing.T, e *Env) {
 	res := e.Do(t, http.MethodGet, "/", "", nil, nil)
 	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /: HTTP %d %q, want 200 text/html", res.Status, res.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{"<title>rtchat example</title>", "/messaging/", "message.send"} {
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Fatalf("GET /: Content-Security-Policy %q, want one starting from default-src 'none'", csp)
+	}
+	for _, want := range []string{"<title>rtchat example</title>", `src="/static/app.js"`, `href="/static/app.css"`} {
 		if !strings.Contains(string(res.Body), want) {
 			t.Fatalf("GET /: the page lacks %q", want)
+		}
+	}
+	for path, typ := range map[string]string{
+		"/static/app.js": "text/javascript", "/static/app.css": "text/css", "/static/rtchat.js": "text/javascript",
+	} {
+		res := e.Do(t, http.MethodGet, path, "", nil, nil)
+		if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), typ) || len(res.Body) == 0 {
+			t.Fatalf("GET %s: HTTP %d %q, %d bytes; want 200 %s", path, res.Status, res.Header.Get("Content-Type"), len(res.Body), typ)
 		}
 	}
 }
