@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/eventmap"
@@ -59,6 +60,7 @@ type config struct {
 	maxConnsPerUser  int
 	members          memberLimits
 	nodeID           string
+	metrics          prometheus.Registerer // WithMetrics; nil: no metrics
 	logger           *slog.Logger
 	errs             []error
 }
