@@ -44,6 +44,7 @@ func (a *App) Routes() []Route {
 		{http.MethodPost, "/api/logout", a.Logout},
 		{http.MethodGet, "/api/me", a.Me},
 		{http.MethodGet, "/api/users", a.FindUser},
+		{http.MethodGet, "/metrics", a.Metrics},
 	}
 }
 
