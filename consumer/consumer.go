@@ -406,7 +406,7 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 		return
 	}
 	start := time.Now()
-	event, handled, err := cs.handleFrame(c, raw)
+	event, handled, code, err := cs.handleFrame(c, raw)
 	if !handled {
 		return // rate limited, counted as such
 	}
@@ -414,9 +414,7 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	if event != "" {
 		d = time.Since(start)
 	}
-	code := 0
 	if err != nil {
-		code = cs.wireError(err).Code
 		cs.databaseError(event, err)
 	}
 	cs.metrics.Event(event, code, d)
@@ -427,9 +425,10 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 
 // handleFrame handles one text frame and answers it. It returns the frame's
 // event type if the event map holds it ("" otherwise: the frame is no
-// request, or names an unknown event), the error the frame was answered
-// with (nil: success), and false when a rate limit refused the frame.
-func (cs *Consumer) handleFrame(c *Conn, raw []byte) (event string, handled bool, err error) {
+// request, or names an unknown event), false when a rate limit refused the
+// frame, and the code and error the frame was answered with (0 and nil:
+// success).
+func (cs *Consumer) handleFrame(c *Conn, raw []byte) (event string, handled bool, code int, err error) {
 	// The envelope is read before the rate limits are checked (its data
 	// stays raw), so that a refusal can name the frame's event and
 	// request_id and the event's own limit can apply. A frame that cannot
@@ -437,26 +436,23 @@ func (cs *Consumer) handleFrame(c *Conn, raw []byte) (event string, handled bool
 	req, perr := protocol.DecodeRequest(raw)
 	event, requestID := req.EventType, req.RequestID
 	if cs.limited(c, event, requestID) {
-		return "", false, nil
+		return "", false, 0, nil
 	}
 	if perr != nil {
-		cs.writeError(c, perr, "", "")
-		return "", true, perr
+		return "", true, cs.writeError(c, perr, "", ""), perr
 	}
 	fn, ok := cs.cfg.Events.Lookup(event)
 	if !ok {
 		err = protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType)
-		cs.writeError(c, err, event, requestID)
-		return "", true, err
+		return "", true, cs.writeError(c, err, event, requestID), err
 	}
 	if err = checkData(req.Data); err != nil {
-		cs.writeError(c, err, event, requestID)
-		return event, true, err
+		return event, true, cs.writeError(c, err, event, requestID), err
 	}
 	if err = cs.dispatch(c, fn, event, requestID, req.Data); err != nil {
-		cs.writeError(c, err, event, requestID)
+		code = cs.writeError(c, err, event, requestID)
 	}
-	return event, true, err
+	return event, true, code, err
 }
 
 // dispatch runs one event's handler with a deadline, recovering a panic into
@@ -487,8 +483,9 @@ func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, 
 	return err
 }
 
-// writeError is the one place an error becomes an error frame.
-func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
+// writeError is the one place an error becomes an error frame. It returns
+// the frame's code.
+func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) int {
 	pe := cs.wireError(err)
 	if pe.Code == protocol.CodeInternal || pe.Code == protocol.CodeUnavailable {
 		cs.log.Error("rtchat: event failed", "event", event, "user", c.userID, "code", pe.Code, "err", err)
@@ -496,9 +493,10 @@ func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
 	frame, encErr := protocol.EncodeError(pe, event, requestID)
 	if encErr != nil {
 		cs.log.Error("rtchat: encode error frame", "err", encErr)
-		return
+		return pe.Code
 	}
 	c.write(frame)
+	return pe.Code
 }
 
 // deliver writes a broker message to this node's connections. A room
