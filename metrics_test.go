@@ -299,3 +299,43 @@ func TestMetricsSharedRegistry(t *testing.T) {
 		cancel()
 	}
 }
+
+// TestMetricsMembershipResync: a node cut off from Redis while one of its
+// users was removed from a room closes that user's connection with 4008
+// once it is back; the close is counted with reason membership, and the
+// messages the node missed are filled from the database without a
+// database error.
+func TestMetricsMembershipResync(t *testing.T) {
+	redistest.URL(t)
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		reg := prometheus.NewRegistry()
+		prefix := redistest.Prefix(t)
+		proxy, dial := redistest.Cuttable(t)
+		n0 := newPresenceNode(t, db, prefix, "metrics-0", dial, rtchat.WithLogger(quietLog), rtchat.WithMetrics(reg))
+		n1 := newPresenceNode(t, db, prefix, "metrics-1", nil)
+		a, removed := n0.dial(t, 1), n0.dial(t, 3)
+		b := n1.dial(t, 2)
+		room := createRoom(t, b, map[string]any{"type": protocol.RoomGroup, "name": "shared", "participants": []int64{1, 3}})
+		next(t, a, protocol.DispatchRoomCreate)
+		next(t, removed, protocol.DispatchRoomCreate)
+
+		proxy.Cut()
+		send(t, b, room.ID, "during the cut")
+		act(t, b, protocol.EventRoomRemoveMembers, roomData(room.ID, "members", []int64{3}))
+		proxy.Restore()
+
+		if m := decode[wireMessage](t, next(t, a, protocol.DispatchMessage)); m.Content != "during the cut" {
+			t.Fatalf("a got %q, want the message sent during the cut", m.Content)
+		}
+		closedWith(t, "the removed member", removed, protocol.CodeResync)
+		waitFor(t, "the 4008 counted", func() bool {
+			return value(t, reg, "rtchat_connections_closed_total", map[string]string{"code": "4008"}) == 1
+		})
+		wantValue(t, reg, "rtchat_resync_closes_total", map[string]string{"reason": "membership"}, 1)
+		wantValue(t, reg, "rtchat_resync_closes_total", map[string]string{"reason": "fell_behind"}, 0)
+		wantValue(t, reg, "rtchat_connections_open", nil, 1)
+		if m := scrape(t, reg, "rtchat_database_errors_total", nil); m != nil {
+			t.Errorf("a database error was counted: %v", m)
+		}
+	})
+}
