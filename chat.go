@@ -69,6 +69,10 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	if err := cfg.checkRateEvents(events); err != nil {
 		return nil, err
 	}
+	metrics, err := newMetrics(cfg.metrics, events.Events())
+	if err != nil {
+		return nil, err
+	}
 	sers := serializer.NewSet()
 	for name, s := range cfg.serializers {
 		if err := sers.Replace(name, s); err != nil {
@@ -97,7 +101,6 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			Moderation: cfg.moderation(),
 		},
 	}
-	var err error
 	cs, err = consumer.New(consumer.Config{
 		Env: env, Events: events, Broker: cfg.broker, Presence: cfg.presence, Hooks: cfg.hooks.consumerHooks(),
 		ErrorHandler: cfg.errorHandler, Logger: cfg.logger, NodeID: cfg.nodeID,
@@ -107,6 +110,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		RateLimit: cfg.rateEvents, RateBurst: cfg.rateBurst, EventRateLimits: cfg.eventRates,
 		RateLimitClose: cfg.rateClose, RateLimitWindow: cfg.rateCloseWindow, ReorderWindow: cfg.reorderWindow,
 		PresenceInterval: cfg.presenceInterval, MaxConnectionsPerUser: cfg.maxConnsPerUser,
+		Metrics: metrics,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/consumer"
 	"github.com/rtchat/rtchat/eventmap"
@@ -62,6 +63,7 @@ type config struct {
 	pinsOff          bool // WithPins(false)
 	searchOff        bool // WithSearch(false); see options_search.go
 	nodeID           string
+	metrics          prometheus.Registerer // WithMetrics; nil: no metrics
 	logger           *slog.Logger
 	errs             []error
 }

@@ -46,6 +46,12 @@ type Message struct {
 	// the database and drops the ones it has already delivered. 0 is an
 	// unordered event, delivered as it arrives. On KindJoin, see there.
 	Seq int64 `json:"s,omitempty"`
+	// PublishedAt is when the message was published, in Unix nanoseconds
+	// by the publishing node's clock, or 0 (not stamped: the publisher
+	// takes no metrics, or predates the field). Receivers measure the
+	// broker's lag with it (rtchat_broker_lag_seconds); nothing else
+	// depends on it, so nodes with and without it interoperate.
+	PublishedAt int64 `json:"t,omitempty"`
 }
 
 // Handler receives the messages of every node. A broker should keep each

@@ -160,7 +160,7 @@ func (o *callOutbox) RoomSeq(ctx context.Context, roomID string, seq int64, even
 	if err != nil {
 		return err
 	}
-	if err := o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame, Seq: seq}); err != nil {
+	if err := o.cs.publish(ctx, broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame, Seq: seq}); err != nil {
 		return err
 	}
 	return o.keep(frame, false)
@@ -173,7 +173,7 @@ func (o *callOutbox) User(ctx context.Context, eventType string, data any, userI
 	if err != nil {
 		return err
 	}
-	if err := o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame}); err != nil {
+	if err := o.cs.publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame}); err != nil {
 		return err
 	}
 	if slices.Contains(userIDs, o.userID) {
@@ -189,7 +189,7 @@ func (cs *Consumer) PublishRoom(ctx context.Context, roomID, eventType string, d
 	if err != nil {
 		return err
 	}
-	return cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame})
+	return cs.publish(ctx, broker.Message{Kind: broker.KindRoom, Room: roomID, Frame: frame})
 }
 
 // PublishUsers sends an event of the app's to every connection of the
@@ -199,5 +199,5 @@ func (cs *Consumer) PublishUsers(ctx context.Context, eventType string, data any
 	if err != nil {
 		return err
 	}
-	return cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame})
+	return cs.publish(ctx, broker.Message{Kind: broker.KindUser, Users: userIDs, Frame: frame})
 }

@@ -57,6 +57,9 @@ type Conn struct {
 	// killed is set once the connection is being closed by the server;
 	// writes are dropped from then on.
 	killed atomic.Bool
+	// closedWith is the close code of the connection, once known: the
+	// server's (kill) or the client's close frame's; 0 until then.
+	closedWith atomic.Int32
 	// accepted is set once the app's OnConnect hook let the connection in:
 	// only then has it anything to undo when it ends.
 	accepted atomic.Bool
@@ -96,10 +99,14 @@ func (c *Conn) write(frame []byte) {
 //
 // kill is only called while the connection is being served (it is in the
 // index, or in its connect handler), so the WaitGroup is not at zero.
-func (c *Conn) kill(code int, reason string, wait time.Duration) {
+//
+// It reports whether this call closes the connection (false: it was closed
+// already).
+func (c *Conn) kill(code int, reason string, wait time.Duration) bool {
 	if c.sess == nil || !c.killed.CompareAndSwap(false, true) {
-		return
+		return false
 	}
+	c.closedWith.CompareAndSwap(0, int32(code))
 	ws := c.sess.WebsocketConnection()
 	c.wg.Add(1)
 	go func() {
@@ -107,4 +114,5 @@ func (c *Conn) kill(code int, reason string, wait time.Duration) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wait))
 		_ = ws.Close()
 	}()
+	return true
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
 	"github.com/rtchat/rtchat/broker"
 	"github.com/rtchat/rtchat/eventmap"
@@ -67,6 +68,9 @@ type Config struct {
 	// MaxConnectionsPerUser is the most live connections a user may have
 	// on all nodes together (0: no cap); Presence enforces it.
 	MaxConnectionsPerUser int
+	// Metrics receives the measurements (nil: none are taken); see
+	// metrics.go.
+	Metrics Metrics
 }
 
 // Consumer serves the WebSocket connections of one node.
@@ -92,6 +96,7 @@ type Consumer struct {
 	shutdown    shutdown
 	order       *orderer
 	limits      *limiters // see ratelimit.go
+	metrics     Metrics   // cfg.Metrics; nil: no measurements
 }
 
 const connKey = "rtchat.conn"
@@ -103,7 +108,7 @@ var writeBuffers sync.Pool
 // New returns a consumer and subscribes it to the broker.
 func New(cfg Config) (*Consumer, error) {
 	base, stop := context.WithCancel(context.Background())
-	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop, started: model.Now()}
+	cs := &Consumer{cfg: cfg, hub: newHub(), log: cfg.Logger, base: base, stop: stop, started: model.Now(), metrics: cfg.Metrics}
 	cs.order = newOrderer(cs, cfg.ReorderWindow)
 	cs.limits = newLimiters(RateSpec{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}, cfg.EventRateLimits)
 	m := melody.New()
@@ -207,6 +212,9 @@ func (cs *Consumer) onConnect(s *melody.Session) {
 	c := connOf(s)
 	c.sess = s
 	c.limits = cs.limits.acquire(c.userID)
+	if cs.metrics != nil {
+		cs.metrics.ConnOpened()
+	}
 	now := model.Now()
 	c.connectedAt = now
 	c.lastSeen.Store(now.UnixNano())
@@ -276,9 +284,15 @@ func (cs *Consumer) register(ctx context.Context, c *Conn, now time.Time) {
 	store := cs.cfg.Env.Store
 	if err := store.StartSession(ctx, &model.Session{ID: c.id, UserID: c.userID, NodeID: cs.cfg.NodeID, ConnectedAt: now, LastSeen: now}); err != nil {
 		cs.log.Error("rtchat: record session", "err", err, "user", c.userID)
+		if cs.metrics != nil {
+			cs.databaseError(OpConnect, err)
+		}
 	}
 	rooms, err := store.UserRoomSeqs(ctx, c.userID)
 	if err != nil {
+		if cs.metrics != nil {
+			cs.databaseError(OpConnect, err)
+		}
 		// Without its rooms the connection would miss events silently.
 		cs.log.Error("rtchat: load rooms on connect", "err", err, "user", c.userID)
 		c.kill(protocol.CloseTryAgainLater, "rooms unavailable, reconnect", time.Second)
@@ -315,6 +329,9 @@ func (cs *Consumer) onDisconnect(s *melody.Session) {
 	c := connOf(s)
 	cs.hub.removeConn(c)
 	cs.limits.release(c.userID, c.limits)
+	if cs.metrics != nil {
+		cs.metrics.ConnClosed(c.closeCode())
+	}
 	if !c.accepted.Load() {
 		return // refused by OnConnect: nothing was set up
 	}
@@ -324,6 +341,9 @@ func (cs *Consumer) onDisconnect(s *melody.Session) {
 	if cs.base.Err() == nil || !cs.shutdown.addEnd(end) {
 		if err := cs.cfg.Env.Store.EndSession(ctx, end.ID, end.LastSeen, model.Now()); err != nil {
 			cs.log.Error("rtchat: end session", "err", err, "user", c.userID)
+			if cs.metrics != nil {
+				cs.databaseError(OpDisconnect, err)
+			}
 		}
 	}
 	// A panicking presence manager or hook must neither end the process
@@ -342,7 +362,14 @@ func (cs *Consumer) onError(s *melody.Session, err error) {
 	if errors.Is(err, melody.ErrMessageBufferFull) {
 		// A lagging client that still reads gets the 4008 frame after what
 		// is already on its way, so give the close the write timeout.
-		connOf(s).kill(protocol.CodeResync, "fell behind: reconnect and catch up by seq", cs.cfg.WriteTimeout)
+		if connOf(s).kill(protocol.CodeResync, "fell behind: reconnect and catch up by seq", cs.cfg.WriteTimeout) && cs.metrics != nil {
+			cs.metrics.Resync(ResyncFellBehind)
+		}
+		return
+	}
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
+		// The client closed the connection (the read pump ends with it).
+		connOf(s).closedWith.CompareAndSwap(0, int32(ce.Code))
 	}
 }
 
@@ -356,6 +383,9 @@ func (cs *Consumer) onBinary(s *melody.Session, _ []byte) {
 		return
 	}
 	cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailBinaryFrame), "", "")
+	if cs.metrics != nil {
+		cs.metrics.Event("", protocol.CodeInvalid, 0)
+	}
 }
 
 // onMessage handles one text frame, on the connection's read goroutine, so
@@ -371,6 +401,34 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	}
 	cs.touch(c)
 	defer cs.extend(c)
+	if cs.metrics == nil {
+		cs.handleFrame(c, raw)
+		return
+	}
+	start := time.Now()
+	event, handled, code, err := cs.handleFrame(c, raw)
+	if !handled {
+		return // rate limited, counted as such
+	}
+	var d time.Duration
+	if event != "" {
+		d = time.Since(start)
+	}
+	if err != nil {
+		cs.databaseError(event, err)
+	}
+	cs.metrics.Event(event, code, d)
+	if code == 0 && event == protocol.EventMessageSend {
+		cs.metrics.Send(d)
+	}
+}
+
+// handleFrame handles one text frame and answers it. It returns the frame's
+// event type if the event map holds it ("" otherwise: the frame is no
+// request, or names an unknown event), false when a rate limit refused the
+// frame, and the code and error the frame was answered with (0 and nil:
+// success).
+func (cs *Consumer) handleFrame(c *Conn, raw []byte) (event string, handled bool, code int, err error) {
 	// The envelope is read before the rate limits are checked (its data
 	// stays raw), so that a refusal can name the frame's event and
 	// request_id and the event's own limit can apply. A frame that cannot
@@ -378,24 +436,23 @@ func (cs *Consumer) onMessage(s *melody.Session, raw []byte) {
 	req, perr := protocol.DecodeRequest(raw)
 	event, requestID := req.EventType, req.RequestID
 	if cs.limited(c, event, requestID) {
-		return
+		return "", false, 0, nil
 	}
 	if perr != nil {
-		cs.writeError(c, perr, "", "")
-		return
+		return "", true, cs.writeError(c, perr, "", ""), perr
 	}
 	fn, ok := cs.cfg.Events.Lookup(event)
 	if !ok {
-		cs.writeError(c, protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType), event, requestID)
-		return
+		err = protocol.NewError(protocol.CodeInvalid, protocol.DetailInvalidEventType)
+		return "", true, cs.writeError(c, err, event, requestID), err
 	}
-	if err := checkData(req.Data); err != nil {
-		cs.writeError(c, err, event, requestID)
-		return
+	if err = checkData(req.Data); err != nil {
+		return event, true, cs.writeError(c, err, event, requestID), err
 	}
-	if err := cs.dispatch(c, fn, event, requestID, req.Data); err != nil {
-		cs.writeError(c, err, event, requestID)
+	if err = cs.dispatch(c, fn, event, requestID, req.Data); err != nil {
+		code = cs.writeError(c, err, event, requestID)
 	}
+	return event, true, code, err
 }
 
 // dispatch runs one event's handler with a deadline, recovering a panic into
@@ -426,8 +483,9 @@ func (cs *Consumer) dispatch(c *Conn, fn handler.Func, event, requestID string, 
 	return err
 }
 
-// writeError is the one place an error becomes an error frame.
-func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
+// writeError is the one place an error becomes an error frame. It returns
+// the frame's code.
+func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) int {
 	pe := cs.wireError(err)
 	if pe.Code == protocol.CodeInternal || pe.Code == protocol.CodeUnavailable {
 		cs.log.Error("rtchat: event failed", "event", event, "user", c.userID, "code", pe.Code, "err", err)
@@ -435,14 +493,18 @@ func (cs *Consumer) writeError(c *Conn, err error, event, requestID string) {
 	frame, encErr := protocol.EncodeError(pe, event, requestID)
 	if encErr != nil {
 		cs.log.Error("rtchat: encode error frame", "err", encErr)
-		return
+		return pe.Code
 	}
 	c.write(frame)
+	return pe.Code
 }
 
 // deliver writes a broker message to this node's connections. A room
 // message carrying a seq goes through the room's order state (order.go).
 func (cs *Consumer) deliver(m broker.Message) {
+	if cs.metrics != nil {
+		cs.observeLag(m)
+	}
 	switch m.Kind {
 	case broker.KindRoom:
 		if m.Seq > 0 {
@@ -470,10 +532,17 @@ func (cs *Consumer) deliver(m broker.Message) {
 // to its request, every other connection on this node already has the
 // event queued ahead of anything later.
 func (cs *Consumer) writeRoom(m broker.Message) {
+	var start time.Time
+	if cs.metrics != nil {
+		start = time.Now()
+	}
 	var echo *Conn
 	cs.hub.eachInRoom(m.Room, func(c *Conn) { echo = writeOrHold(c, m, echo) })
 	if echo != nil {
 		echo.write(m.EchoFrame)
+	}
+	if cs.metrics != nil {
+		cs.metrics.Fanout(time.Since(start))
 	}
 }
 

@@ -56,9 +56,12 @@ func (cs *Consumer) membership(m broker.Message) {
 		if cs.base.Err() == nil {
 			cs.log.Error("rtchat: read the members of a membership change; their connections reconnect", "err", err, "room", m.Room, "users", len(local))
 		}
+		if cs.metrics != nil {
+			cs.databaseError(OpMembership, err)
+		}
 		cs.hub.leave(m.Room, local)
 		for _, c := range cs.hub.connsOf(local) {
-			c.kill(protocol.CodeResync, "membership unknown: reconnect and catch up by seq", cs.cfg.WriteTimeout)
+			cs.resyncClose(c, "membership unknown: reconnect and catch up by seq")
 		}
 		return
 	}
@@ -77,7 +80,7 @@ func (cs *Consumer) membership(m broker.Message) {
 	switch {
 	case m.Kind == broker.KindLeave:
 		for _, c := range cs.hub.connsOf(in) {
-			c.kill(protocol.CodeResync, "membership changed: reconnect and catch up by seq", cs.cfg.WriteTimeout)
+			cs.resyncClose(c, "membership changed: reconnect and catch up by seq")
 		}
 	case len(out) > 0:
 		cs.hub.leave(m.Room, out)
@@ -86,5 +89,13 @@ func (cs *Consumer) membership(m broker.Message) {
 		if len(in) > 0 {
 			cs.join(m.Room, in, m.Seq)
 		}
+	}
+}
+
+// resyncClose closes c with 4008 because its rooms changed in a way this
+// node could not apply, counting it.
+func (cs *Consumer) resyncClose(c *Conn, reason string) {
+	if c.kill(protocol.CodeResync, reason, cs.cfg.WriteTimeout) && cs.metrics != nil {
+		cs.metrics.Resync(ResyncMembership)
 	}
 }

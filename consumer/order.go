@@ -356,6 +356,9 @@ func (o *orderer) fill(st *roomOrder) {
 		return
 	}
 	if err != nil {
+		if o.cs.metrics != nil {
+			o.cs.databaseError(OpFill, err)
+		}
 		st.backoff = min(max(2*st.backoff, o.window), maxFillBackoff)
 		o.cs.log.Error("rtchat: fill a gap of seq-ordered delivery; retrying", "err", err, "room", st.room,
 			"after_seq", after, "before_seq", before, "retry_in", st.backoff)

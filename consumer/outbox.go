@@ -55,7 +55,7 @@ func (o *outbox) RoomSeq(ctx context.Context, roomID string, seq int64, eventTyp
 		m.EchoConn, m.EchoFrame = o.conn.id, protocol.WithRequestID(frame, o.requestID)
 	}
 	o.answered = true // handlers publish to rooms the requester is in
-	return o.cs.cfg.Broker.Publish(ctx, m)
+	return o.cs.publish(ctx, m)
 }
 
 func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs ...int64) error {
@@ -72,7 +72,7 @@ func (o *outbox) User(ctx context.Context, eventType string, data any, userIDs .
 	if o.conn != nil && slices.Contains(userIDs, o.conn.userID) {
 		o.answered = true
 	}
-	return o.cs.cfg.Broker.Publish(ctx, m)
+	return o.cs.publish(ctx, m)
 }
 
 // finish answers a request that succeeded without any frame for the
@@ -95,9 +95,9 @@ func (o *outbox) finish(ctx context.Context, event string) {
 }
 
 func (o *outbox) Join(ctx context.Context, roomID string, lastSeq int64, userIDs ...int64) error {
-	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindJoin, Room: roomID, Users: userIDs, Seq: lastSeq})
+	return o.cs.publish(ctx, broker.Message{Kind: broker.KindJoin, Room: roomID, Users: userIDs, Seq: lastSeq})
 }
 
 func (o *outbox) Leave(ctx context.Context, roomID string, userIDs ...int64) error {
-	return o.cs.cfg.Broker.Publish(ctx, broker.Message{Kind: broker.KindLeave, Room: roomID, Users: userIDs})
+	return o.cs.publish(ctx, broker.Message{Kind: broker.KindLeave, Room: roomID, Users: userIDs})
 }

@@ -165,6 +165,9 @@ func (cs *Consumer) limited(c *Conn, event, requestID string) bool {
 	if ok {
 		return false
 	}
+	if cs.metrics != nil {
+		cs.metrics.RateLimited()
+	}
 	cs.refuse(c, event, requestID, wait, now)
 	return true
 }

@@ -3,8 +3,6 @@ package consumer
 import (
 	"context"
 	"time"
-
-	"github.com/rtchat/rtchat/protocol"
 )
 
 // Resync: after the broker has lost messages (its subscription was down and
@@ -106,7 +104,7 @@ func (cs *Consumer) resyncOnce(ctx context.Context) error {
 		}
 		for _, c := range cs.hub.connsOf([]int64{u}) {
 			if cs.hub.reconcile(c, want) {
-				c.kill(protocol.CodeResync, "rooms changed while this node was cut off: reconnect and catch up by seq", cs.cfg.WriteTimeout)
+				cs.resyncClose(c, "rooms changed while this node was cut off: reconnect and catch up by seq")
 			}
 		}
 	}

@@ -24,6 +24,8 @@ type App struct {
 	dummyHash func() []byte
 	// logins throttles logins and bounds the bcrypt work.
 	logins *loginThrottle
+	// metrics is the Prometheus registry of the chat and GET /metrics.
+	metrics *appMetrics
 }
 
 // New opens the database of cfg, creates the users table if needed and
@@ -54,7 +56,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	return &App{db: db, redis: rdb, secret: secret, cfg: cfg, log: log, dummyHash: newDummyHash(cfg.passwordCost()),
-		logins: newLoginThrottle(cfg)}, nil
+		logins: newLoginThrottle(cfg), metrics: newMetrics(log)}, nil
 }
 
 // DB returns the app's database, which rtchat shares.
@@ -72,7 +74,8 @@ func (a *App) Close() error {
 
 // NewChat builds the app's rtchat.Chat on its database, with its user lookup,
 // its permission rules (Permissions; an opts' WithPermissionHandler replaces
-// them), allowed origins, rate limits (Config.RateLimits) and, with
+// them), allowed origins, its metrics (rtchat.WithMetrics on Registry,
+// served at GET /metrics), rate limits (Config.RateLimits) and, with
 // REDIS_URL, Redis broker and presence, plus opts (the framework's auth
 // option), and migrates
 // rtchat's tables. The caller closes the Chat before the App.
@@ -81,6 +84,7 @@ func (a *App) NewChat(ctx context.Context, opts ...rtchat.Option) (*rtchat.Chat,
 		rtchat.WithUserLookup(a.LookupUsers),
 		rtchat.WithPermissionHandler(NewPermissions(a.db)),
 		rtchat.WithAllowedOrigins(a.cfg.AllowedOrigins...),
+		rtchat.WithMetrics(a.metrics.reg),
 	}, a.clusterOptions()...)
 	all = append(all, a.cfg.rateOptions()...)
 	all = append(all, opts...)

@@ -55,6 +55,7 @@ func (a *App) Routes() []Route {
 		{http.MethodGet, "/api/me", a.Me},
 		{http.MethodGet, "/api/users", a.FindUser},
 		{http.MethodGet, "/api/channels", a.ListChannels},
+		{http.MethodGet, "/metrics", a.Metrics},
 	}
 }
 

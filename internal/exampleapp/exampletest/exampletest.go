@@ -57,6 +57,7 @@ var scenarios = []struct {
 	{"page is served as html", testPage},
 	{"shutdown closes open websockets with 1001", testShutdown},
 	{"a burst of sends is rate limited with a few 4029 naming them", testRateLimits},
+	{"GET /metrics shows the chat's rtchat_ metrics", testMetrics},
 }
 
 // ScenarioStrangers is the scenario of the example apps' permission rule
