@@ -60,6 +60,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		events = eventmap.Default()
 	}
 	events = events.Clone()
+	cfg.threadEvents(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
@@ -67,6 +68,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		return nil, err
 	}
 	sers := serializer.NewSet()
+	sers.SetThreads(!cfg.noThreads)
 	for name, s := range cfg.serializers {
 		if err := sers.Replace(name, s); err != nil {
 			return nil, err
@@ -90,6 +92,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			MaxContentLength: cfg.maxContentLength, HistoryLimit: 50,
 			TypingThrottle: cfg.typingThrottle, PresencePushLimit: cfg.presencePush,
 			MaxMembersPerRequest: cfg.members.perRequest, MaxRoomSize: cfg.members.roomSize,
+			NoThreads: cfg.noThreads,
 		},
 	}
 	var err error

@@ -58,6 +58,7 @@ type config struct {
 	presencePush     int
 	maxConnsPerUser  int
 	members          memberLimits
+	noThreads        bool // WithThreads(false); see options_threads.go
 	nodeID           string
 	logger           *slog.Logger
 	errs             []error

@@ -39,6 +39,7 @@ func Default() *Map {
 	m.Set(protocol.EventRoomModify, handler.RoomModify)
 	m.Set(protocol.EventSessionHeartbeat, handler.SessionHeartbeat)
 	m.Set(protocol.EventPresenceQuery, handler.PresenceQuery)
+	m.Set(protocol.EventThreadList, handler.ThreadList)
 	return m
 }
 

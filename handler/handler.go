@@ -89,6 +89,9 @@ type Settings struct {
 	// MaxRoomSize is the most members any room may have, over each room's
 	// own cap; 0 means DefaultMaxRoomSize.
 	MaxRoomSize int
+	// NoThreads turns threads off (rtchat.WithThreads(false)):
+	// thread_root_id is refused with 4003 (threads.go).
+	NoThreads bool
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

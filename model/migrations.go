@@ -25,6 +25,7 @@ func Migrations() *migrate.Migrations {
 	registerInit(m)
 	registerSendPath(m)
 	registerNotificationPointers(m)
+	registerThreads(m)
 	return m
 }
 

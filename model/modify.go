@@ -42,6 +42,10 @@ func (s *Store) Edits(ctx context.Context, messageID string) ([]*MessageEdit, er
 // lookups), hard removes them with everything that hangs off them.
 func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		roots, err := lockThreadRoots(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
 		if err := deleteNotifications(ctx, tx, ids); err != nil {
 			return err
 		}
@@ -49,7 +53,10 @@ func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now
 			_, err := tx.NewUpdate().Model((*Message)(nil)).
 				Set("is_deleted = ?", true).Set("updated_at = ?", now).
 				Where("id IN (?)", bun.In(ids)).Exec(ctx)
-			return err
+			if err != nil {
+				return err
+			}
+			return recountThreads(ctx, tx, roots, ids)
 		}
 		// Delete what hangs off the messages explicitly rather than rely on
 		// ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
@@ -58,14 +65,17 @@ func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now
 				return err
 			}
 		}
-		// Replies and forwards keep existing; they lose their reference.
-		for _, col := range []string{"parent_message_id", "forwarded_from_id"} {
+		// Replies, forwards and thread replies keep existing; they lose
+		// their reference.
+		for _, col := range []string{"parent_message_id", "forwarded_from_id", "thread_root_id"} {
 			if _, err := tx.NewUpdate().Model((*Message)(nil)).Set("? = NULL", bun.Ident(col)).Where("? IN (?)", bun.Ident(col), bun.In(ids)).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		_, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+			return err
+		}
+		return recountThreads(ctx, tx, roots, ids)
 	})
 }
 

@@ -42,6 +42,8 @@
 //	Presence        PresenceInput        presence.dispatch
 //	Done            DoneInput            done.dispatch
 //	Notifications   NotificationsInput   chat.notifications
+//	Thread          ThreadInput          a thread (thread.list, room.messages with thread_root_id)
+//	ThreadList      ThreadListInput      threadlist.dispatch
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

@@ -57,6 +57,8 @@ func (f Func) Serialize(ctx context.Context, v any, users Users) (any, error) {
 // NewSet.
 type Set struct {
 	m map[string]Serializer
+	// noThreads leaves the thread fields out of messages (SetThreads).
+	noThreads bool
 }
 
 // NewSet returns the default serializers. Each renders the shapes it
@@ -118,6 +120,8 @@ func NewSet() *Set {
 		NamePresence:      frame(Presence),
 		NameDone:          frame(Done),
 		NameNotifications: frame(Notifications),
+		NameThread:        frame(Thread),
+		NameThreadList:    frame(ThreadList),
 	}
 	return s
 }
