@@ -235,6 +235,9 @@ func replay(ctx context.Context, r *Request, roomID, clientMsgID string) error {
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{prev}); err != nil {
 		return err
 	}
+	if err := r.Env.Store.LoadThreadStates(ctx, []*model.Message{prev}); err != nil {
+		return err
+	}
 	out, err := r.Env.Serialize(ctx, serializer.NameMessage, prev, prev.UserIDs())
 	if err != nil {
 		return err

@@ -193,3 +193,37 @@ func recountThreads(ctx context.Context, tx bun.Tx, roots, ids []string) error {
 WHERE id IN (?)`, false, false, false, bun.In(roots)).Exec(ctx)
 	return err
 }
+
+// LoadThreadStates sets Thread on each thread reply among msgs read back
+// from the database (a gap of seq-ordered delivery): its root's count and
+// latest reply as they are now, which is at least as new as the reply
+// left them. One query, none when no message is a thread reply.
+func (s *Store) LoadThreadStates(ctx context.Context, msgs []*Message) error {
+	var ids []string
+	for _, m := range msgs {
+		if m.ThreadRootID != nil {
+			ids = append(ids, *m.ThreadRootID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var roots []*Message
+	if err := s.db.NewSelect().Model(&roots).Column("msg.id", "msg.thread_reply_count", "msg.thread_last_reply_at").
+		Where("msg.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return mapErr(err)
+	}
+	byID := make(map[string]*Message, len(roots))
+	for _, r := range roots {
+		byID[r.ID] = r
+	}
+	for _, m := range msgs {
+		if m.ThreadRootID == nil {
+			continue
+		}
+		if r := byID[*m.ThreadRootID]; r != nil && r.ThreadLastReplyAt != nil {
+			m.Thread = &ThreadState{RootID: r.ID, ReplyCount: r.ThreadReplyCount, LastReplyAt: r.ThreadLastReplyAt.UTC()}
+		}
+	}
+	return nil
+}
