@@ -89,6 +89,8 @@ func (s *statementCounter) during(fn func()) []string {
 // lock, checks the acl_version, and stores the message, its attachments and
 // the sender's read pointer; SQLite, without writes in WITH, runs the same
 // write as a transaction of statements (no round trips: it is in process).
+// A thread reply costs Postgres nothing more: the root's count is in the
+// same statement.
 func TestSendStatementCount(t *testing.T) {
 	want := map[string]map[string]int{
 		// case: dialect -> statements
@@ -98,6 +100,9 @@ func TestSendStatementCount(t *testing.T) {
 		"reply":            {"pg": 4, "sqlite": 8},
 		"forward":          {"pg": 6, "sqlite": 10},
 		"retried (stored)": {"pg": 4, "sqlite": 7},
+		// A thread reply counts itself on its root in the same statement
+		// (Postgres) or one more statement of the transaction (SQLite).
+		"thread reply": {"pg": 2, "sqlite": 7},
 	}
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) { countSendStatements(t, kind, want) })
@@ -129,6 +134,7 @@ func countSendStatements(t *testing.T, kind string, want map[string]map[string]i
 		{"reply", map[string]any{"room_id": g.ID, "content": "re", "extra_fields": map[string]any{"parent_message_id": first.ID}}},
 		{"forward", map[string]any{"room_id": other.ID, "extra_fields": map[string]any{"forwarded_from_id": first.ID}}},
 		{"retried (stored)", map[string]any{"room_id": g.ID, "content": "hi", "client_msg_id": "k-1"}},
+		{"thread reply", map[string]any{"room_id": g.ID, "content": "t", "extra_fields": map[string]any{"thread_root_id": first.ID}}},
 	}
 	for _, tc := range cases {
 		stmts := counter.during(func() {

@@ -190,7 +190,13 @@ func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, erro
 		}
 		msg.Seq = seq
 		defer func() { msg.Seq = 0 }() // InsertMessage sets it once committed
-		if _, err := s.newInsert(tx, "Message", msg).Exec(ctx); err != nil {
+		ins := s.newInsert(tx, "Message", msg)
+		if msg.ThreadRootID == nil {
+			// A plain message leaves the thread columns to their defaults,
+			// as the Postgres statement does.
+			ins = ins.ExcludeColumn(threadColumns...)
+		}
+		if _, err := ins.Exec(ctx); err != nil {
 			return err
 		}
 		if len(nm.Attachments) > 0 {

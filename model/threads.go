@@ -17,6 +17,9 @@ import (
 // the reply, under the root row's lock, so replies from any number of nodes
 // count right. Each member has a read pointer per thread (ThreadRead).
 
+// threadColumns are the thread columns of rtchat_messages.
+var threadColumns = []string{"thread_root_id", "thread_reply_count", "thread_last_reply_at", "thread_last_reply_seq"}
+
 // ThreadState is a thread root's count and latest reply.
 type ThreadState struct {
 	RootID      string    `bun:"-"`
