@@ -42,7 +42,7 @@ func (s *Store) Edits(ctx context.Context, messageID string) ([]*MessageEdit, er
 // lookups), hard removes them with everything that hangs off them.
 func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now time.Time) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		roots, err := lockThreadRoots(ctx, tx, ids)
+		td, err := lockThreadRoots(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now
 			if err != nil {
 				return err
 			}
-			return recountThreads(ctx, tx, roots, ids)
+			return recountThreads(ctx, tx, td)
 		}
 		// Delete what hangs off the messages explicitly rather than rely on
 		// ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
@@ -75,7 +75,7 @@ func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now
 		if _, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
 			return err
 		}
-		return recountThreads(ctx, tx, roots, ids)
+		return recountThreads(ctx, tx, td)
 	})
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -158,34 +159,54 @@ ON CONFLICT (root_id, user_id) DO UPDATE SET last_read_seq = CASE
 	return nil
 }
 
-// lockThreadRoots returns the roots of the thread replies among ids, their
-// rows locked on Postgres (SQLite has one writer), so that the recount after
-// a delete (recountThreads) sees every reply committed before it.
-func lockThreadRoots(ctx context.Context, tx bun.Tx, ids []string) ([]string, error) {
-	var roots []string
-	err := tx.NewSelect().Model((*Message)(nil)).ColumnExpr("DISTINCT msg.thread_root_id").
-		Where("msg.id IN (?) AND msg.thread_root_id IS NOT NULL", bun.In(ids)).Scan(ctx, &roots)
-	if err != nil || len(roots) == 0 {
-		return nil, err
+// threadDelete is what a delete of messages changes in threads: the roots
+// whose replies it deletes, and the deleted messages that are roots with
+// replies (whose read pointers go).
+type threadDelete struct {
+	roots, deadRoots []string
+}
+
+// lockThreadRoots returns what deleting ids changes in threads, with the
+// rows of the roots whose replies go locked on Postgres (SQLite has one
+// writer), so that the recount after the delete (recountThreads) sees every
+// reply committed before it. One query when no thread is touched.
+func lockThreadRoots(ctx context.Context, tx bun.Tx, ids []string) (threadDelete, error) {
+	var rows []*Message
+	var td threadDelete
+	err := tx.NewSelect().Model(&rows).Column("msg.id", "msg.thread_root_id", "msg.thread_reply_count").
+		Where("msg.id IN (?)", bun.In(ids)).
+		Where("msg.thread_root_id IS NOT NULL OR msg.thread_reply_count > 0").Scan(ctx)
+	if err != nil {
+		return td, err
 	}
-	if tx.Dialect().Name() == dialect.PG {
-		var locked []string
-		if err := tx.NewSelect().Model((*Message)(nil)).Column("msg.id").Where("msg.id IN (?)", bun.In(roots)).
-			For("UPDATE").Scan(ctx, &locked); err != nil {
-			return nil, err
+	for _, m := range rows {
+		if m.ThreadRootID != nil && !slices.Contains(td.roots, *m.ThreadRootID) {
+			td.roots = append(td.roots, *m.ThreadRootID)
+		}
+		if m.ThreadReplyCount > 0 {
+			td.deadRoots = append(td.deadRoots, m.ID)
 		}
 	}
-	return roots, nil
+	if len(td.roots) > 0 && tx.Dialect().Name() == dialect.PG {
+		var locked []string
+		if err := tx.NewSelect().Model((*Message)(nil)).Column("msg.id").Where("msg.id IN (?)", bun.In(td.roots)).
+			For("UPDATE").Scan(ctx, &locked); err != nil {
+			return td, err
+		}
+	}
+	return td, nil
 }
 
 // recountThreads sets each root's reply count and latest reply from its
 // visible replies, after some were deleted; and drops the read pointers of
-// roots that are gone (ids).
-func recountThreads(ctx context.Context, tx bun.Tx, roots, ids []string) error {
-	if _, err := tx.NewDelete().Model((*ThreadRead)(nil)).Where("root_id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
-		return err
+// the deleted roots.
+func recountThreads(ctx context.Context, tx bun.Tx, td threadDelete) error {
+	if len(td.deadRoots) > 0 {
+		if _, err := tx.NewDelete().Model((*ThreadRead)(nil)).Where("root_id IN (?)", bun.In(td.deadRoots)).Exec(ctx); err != nil {
+			return err
+		}
 	}
-	if len(roots) == 0 {
+	if len(td.roots) == 0 {
 		return nil
 	}
 	const replies = `FROM rtchat_messages AS x WHERE x.thread_root_id = rtchat_messages.id AND x.is_deleted = ?`
@@ -193,7 +214,7 @@ func recountThreads(ctx context.Context, tx bun.Tx, roots, ids []string) error {
 	thread_reply_count = (SELECT COUNT(*) `+replies+`),
 	thread_last_reply_seq = COALESCE((SELECT MAX(x.seq) `+replies+`), 0),
 	thread_last_reply_at = (SELECT x.created_at `+replies+` ORDER BY x.seq DESC LIMIT 1)
-WHERE id IN (?)`, false, false, false, bun.In(roots)).Exec(ctx)
+WHERE id IN (?)`, false, false, false, bun.In(td.roots)).Exec(ctx)
 	return err
 }
 
