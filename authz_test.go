@@ -163,6 +163,11 @@ var matrixRows = []matrixRow{
 		want:  same(want{deny, ok, na, na, ok}, want{deny, ok, ok, ok, ok}),
 	},
 	{
+		event: protocol.EventThreadList,
+		data:  func(fx fixture) any { return roomData(fx.roomID) },
+		want:  same(want{deny, ok, na, na, ok}, want{deny, ok, ok, ok, ok}),
+	},
+	{
 		event: protocol.EventRoomList,
 		data:  func(fixture) any { return nil },
 		want:  same(want{ok, ok, na, na, ok}, want{ok, ok, ok, ok, ok}),

@@ -63,6 +63,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 	cfg.dropPinEvents(events)
 	cfg.applySearch(events)
 	cfg.dropModeration(events)
+	cfg.threadEvents(events)
 	for name, fn := range cfg.eventOverrides {
 		events.Set(name, fn.handlerFunc(cfg.perms))
 	}
@@ -74,6 +75,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 		return nil, err
 	}
 	sers := serializer.NewSet()
+	sers.SetThreads(!cfg.noThreads)
 	for name, s := range cfg.serializers {
 		if err := sers.Replace(name, s); err != nil {
 			return nil, err
@@ -99,6 +101,7 @@ func New(db *bun.DB, opts ...Option) (*Chat, error) {
 			MaxMembersPerRequest: cfg.members.perRequest, MaxRoomSize: cfg.members.roomSize,
 			Pins:       !cfg.pinsOff,
 			Moderation: cfg.moderation(),
+			NoThreads:  cfg.noThreads,
 		},
 	}
 	cs, err = consumer.New(consumer.Config{

@@ -81,7 +81,7 @@ func TestDataMustBeAnObject(t *testing.T) {
 			protocol.EventMessageModify, protocol.EventRoomCreate, protocol.EventRoomList, protocol.EventRoomInfo,
 			protocol.EventRoomMessages, protocol.EventRoomJoin, protocol.EventRoomLeave, protocol.EventRoomAddMembers,
 			protocol.EventRoomRemoveMembers, protocol.EventRoomModify, protocol.EventSessionHeartbeat,
-			protocol.EventPresenceQuery,
+			protocol.EventPresenceQuery, protocol.EventThreadList,
 		}
 		for _, event := range events {
 			for _, data := range []string{`[]`, `[{"room_id":"x"}]`, `"{}"`, `1`, `true`, `false`} {

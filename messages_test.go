@@ -59,7 +59,7 @@ type wireAttachment struct {
 }
 
 var (
-	messageKeys    = []string{"attachments", "client_msg_id", "content", "created_at", "delivered_to", "forwarded_from", "id", "is_deleted", "is_edited", "is_forwarded", "parent_message", "reactions", "read_receipts", "room", "sender", "seq", "updated_at"}
+	messageKeys    = []string{"attachments", "client_msg_id", "content", "created_at", "delivered_to", "forwarded_from", "id", "is_deleted", "is_edited", "is_forwarded", "parent_message", "reactions", "read_receipts", "room", "sender", "seq", "thread_last_reply_at", "thread_reply_count", "thread_root_id", "updated_at"}
 	reactionKeys   = []string{"created_at", "id", "reaction_content", "user"}
 	receiptKeys    = []string{"read_at", "reader"}
 	attachmentKeys = []string{"caption", "file_size", "id", "media_type", "media_url", "metadata", "mime_type"}

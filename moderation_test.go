@@ -541,3 +541,23 @@ func TestModerationMutedAdminCannotPin(t *testing.T) {
 		}
 	})
 }
+
+// TestModerationMutedThreadReplyNotCounted: a muted member's thread reply
+// is refused and its root's reply count does not move (on Postgres the
+// count and the send are one statement; the mute must stop both).
+func TestModerationMutedThreadReplyNotCounted(t *testing.T) {
+	eachDB(t, func(t *testing.T, h *harness) {
+		r := newModRoom(t, h)
+		root := post(t, r.owner, r.id, "root")
+		act(t, r.admin, protocol.EventRoomMute, modData(r.id, 3))
+		settle(t, r.all()...)
+		wantError(t, refuse(t, r.m, protocol.EventMessageSend, map[string]any{"room_id": r.id, "content": "re",
+			"extra_fields": map[string]any{"thread_root_id": root.ID}}), protocol.CodePermissionDenied, protocol.DetailMuted)
+		if n := h.count(t, "rtchat_messages", "id = ? AND thread_reply_count = 0", root.ID); n != 1 {
+			t.Fatal("the root's reply count moved for a refused thread reply")
+		}
+		if n := h.count(t, "rtchat_messages", "room_id = ?", r.id); n != 1 {
+			t.Fatalf("%d messages in the room, want the root alone", n)
+		}
+	})
+}

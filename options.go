@@ -62,6 +62,7 @@ type config struct {
 	members          memberLimits
 	pinsOff          bool // WithPins(false)
 	searchOff        bool // WithSearch(false); see options_search.go
+	noThreads        bool // WithThreads(false); see options_threads.go
 	nodeID           string
 	metrics          prometheus.Registerer // WithMetrics; nil: no metrics
 	logger           *slog.Logger

@@ -90,7 +90,8 @@ func (s *statementCounter) during(fn func()) []string {
 // the sender's read pointer; SQLite, without writes in WITH, runs the same
 // write as a transaction of statements (no round trips: it is in process),
 // one of them the message's plain text for its search index (on Postgres a
-// generated column of the message row).
+// generated column of the message row). A thread reply costs Postgres
+// nothing more: the root's count is in the same statement.
 func TestSendStatementCount(t *testing.T) {
 	want := map[string]map[string]int{
 		// case: dialect -> statements
@@ -100,6 +101,9 @@ func TestSendStatementCount(t *testing.T) {
 		"reply":            {"pg": 4, "sqlite": 9},
 		"forward":          {"pg": 6, "sqlite": 11},
 		"retried (stored)": {"pg": 4, "sqlite": 7},
+		// A thread reply counts itself on its root in the same statement
+		// (Postgres) or one more statement of the transaction (SQLite).
+		"thread reply": {"pg": 2, "sqlite": 8},
 	}
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) { countSendStatements(t, kind, want) })
@@ -131,6 +135,7 @@ func countSendStatements(t *testing.T, kind string, want map[string]map[string]i
 		{"reply", map[string]any{"room_id": g.ID, "content": "re", "extra_fields": map[string]any{"parent_message_id": first.ID}}},
 		{"forward", map[string]any{"room_id": other.ID, "extra_fields": map[string]any{"forwarded_from_id": first.ID}}},
 		{"retried (stored)", map[string]any{"room_id": g.ID, "content": "hi", "client_msg_id": "k-1"}},
+		{"thread reply", map[string]any{"room_id": g.ID, "content": "t", "extra_fields": map[string]any{"thread_root_id": first.ID}}},
 	}
 	for _, tc := range cases {
 		stmts := counter.during(func() {

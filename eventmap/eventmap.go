@@ -47,6 +47,7 @@ func Default() *Map {
 	m.Set(protocol.EventRoomBan, handler.RoomBan)
 	m.Set(protocol.EventRoomUnban, handler.RoomUnban)
 	m.Set(protocol.EventRoomAudit, handler.RoomAudit)
+	m.Set(protocol.EventThreadList, handler.ThreadList)
 	return m
 }
 

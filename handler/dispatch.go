@@ -23,6 +23,9 @@ func MessageDispatchFrames(ctx context.Context, env *Env, roomID string, afterSe
 	if err != nil {
 		return nil, err
 	}
+	if err := env.Store.LoadThreadStates(ctx, msgs); err != nil {
+		return nil, err
+	}
 	list, err := serializeMessages(ctx, env, msgs)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,9 @@ type Settings struct {
 	// Moderation turns on the moderation events' effects on the built-in
 	// ones: admins deleting others' messages, deleted_by (WithModeration).
 	Moderation bool
+	// NoThreads turns threads off (rtchat.WithThreads(false)):
+	// thread_root_id is refused with 4003 (threads.go).
+	NoThreads bool
 }
 
 // Env is what every handler shares: the store, serializers, user lookup,

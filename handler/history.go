@@ -23,6 +23,8 @@ type historyData struct {
 	BeforeSeq *int64    `json:"before_seq" validate:"omitempty,gte=1"`
 	AfterSeq  *int64    `json:"after_seq" validate:"omitempty,gte=0"`
 	Limit     *int      `json:"limit" validate:"omitempty,gte=1,max=200"`
+	// ThreadRootID asks for that thread's replies (threads.go).
+	ThreadRootID string `json:"thread_root_id" validate:"omitempty,uuid"`
 }
 
 // RoomMessages handles room.messages, to a member only. With paginate it
@@ -40,11 +42,23 @@ func RoomMessages(ctx context.Context, r *Request) error {
 	if in.Paginate != nil && (in.BeforeSeq != nil || in.AfterSeq != nil || in.Limit != nil) {
 		return protocol.Invalid(protocol.FieldErrors{"paginate": {"Give paginate or before_seq/after_seq/limit, not both."}})
 	}
+	if err := threadsAllowed(r, in.ThreadRootID, "thread_root_id"); err != nil {
+		return err
+	}
+	if in.ThreadRootID != "" && in.Paginate != nil {
+		return protocol.Invalid(protocol.FieldErrors{"paginate": {"A thread is read with before_seq/after_seq/limit."}})
+	}
 	chk, err := accessRoom(ctx, r, in.RoomID)
 	if err != nil {
 		return err
 	}
-	q := model.HistoryQuery{RoomID: chk.Room.ID, Limit: r.Env.Settings.HistoryLimit}
+	q := model.HistoryQuery{RoomID: chk.Room.ID, ThreadRootID: in.ThreadRootID, Limit: r.Env.Settings.HistoryLimit}
+	var thread any
+	if in.ThreadRootID != "" {
+		if thread, err = threadOf(ctx, r, chk.Room.ID, in.ThreadRootID); err != nil {
+			return err
+		}
+	}
 	if in.Paginate != nil {
 		// The original's page numbers: the one place history is read with an
 		// OFFSET, still walking the (room_id, seq) index.
@@ -68,7 +82,7 @@ func RoomMessages(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	page := serializer.MessagePageInput{RoomID: chk.Room.ID, Messages: list, Models: msgs, HasMore: more}
+	page := serializer.MessagePageInput{RoomID: chk.Room.ID, Messages: list, Models: msgs, HasMore: more, Thread: thread}
 	if in.Paginate != nil {
 		page.Paginate = &serializer.PageNumbers{Page: in.Paginate.Page, Size: in.Paginate.Size}
 	}

@@ -25,6 +25,9 @@ type sendExtra struct {
 	ParentMessageID string      `json:"parent_message_id" validate:"omitempty,uuid"`
 	ForwardedFromID string      `json:"forwarded_from_id" validate:"omitempty,uuid"`
 	Media           []mediaData `json:"media" validate:"max=20,dive"`
+	// ThreadRootID makes the message a reply in that root's thread
+	// (threads.go).
+	ThreadRootID string `json:"thread_root_id" validate:"omitempty,uuid"`
 }
 
 type sendData struct {
@@ -63,6 +66,9 @@ func MessageSend(ctx context.Context, r *Request) error {
 	ef := in.ExtraFields
 	if ef.ParentMessageID != "" && ef.ForwardedFromID != "" {
 		return protocol.Invalid(protocol.FieldErrors{"extra_fields": {"A message is a reply or a forward, not both."}})
+	}
+	if err := threadsAllowed(r, ef.ThreadRootID, "extra_fields.thread_root_id"); err != nil {
+		return err
 	}
 	content, err := cleanContent(r, in.Content, len(ef.Media) > 0 || ef.ForwardedFromID != "")
 	if err != nil {
@@ -118,6 +124,9 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	}
 	msg.Custom = in.custom
 	ef := in.ExtraFields
+	if ef.ThreadRootID != "" {
+		msg.ThreadRootID = &ef.ThreadRootID
+	}
 	var source *model.Message
 	switch {
 	case ef.ParentMessageID != "":
@@ -168,6 +177,13 @@ func storeMessage(ctx context.Context, r *Request, in *sendData, content string)
 	}
 	version := chk.Room.ACLVersion
 	if err := r.Env.Store.InsertMessage(ctx, model.NewMessage{Message: msg, Attachments: atts, IfACLVersion: &version}); err != nil {
+		if errors.Is(err, model.ErrStale) && msg.ThreadRootID != nil {
+			// The root is checked by the write itself; only a refused
+			// write costs reading it, to tell why.
+			if rootErr := threadRootError(ctx, r, chk.Room.ID, *msg.ThreadRootID, "extra_fields.thread_root_id"); rootErr != nil {
+				return nil, rootErr
+			}
+		}
 		return nil, err
 	}
 	// A new message has no reactions, receipts or deliveries yet, and its
@@ -217,6 +233,9 @@ func replay(ctx context.Context, r *Request, roomID, clientMsgID string) error {
 		return err
 	}
 	if err := r.Env.Store.LoadMessageRelations(ctx, []*model.Message{prev}); err != nil {
+		return err
+	}
+	if err := r.Env.Store.LoadThreadStates(ctx, []*model.Message{prev}); err != nil {
 		return err
 	}
 	out, err := r.Env.Serialize(ctx, serializer.NameMessage, prev, prev.UserIDs())

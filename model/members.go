@@ -242,6 +242,7 @@ func (t *RoomTx) Delete(ctx context.Context) error {
 	}
 	steps = append(steps,
 		t.tx.NewDelete().Model((*Message)(nil)).Where("room_id = ?", id),
+		t.tx.NewDelete().Model((*ThreadRead)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*Member)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*JoinRequest)(nil)).Where("room_id = ?", id),
 		t.tx.NewDelete().Model((*Mute)(nil)).Where("room_id = ?", id),

@@ -51,9 +51,11 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 		seq, err = s.insertMessageTx(ctx, nm)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		// No room row matched: gone, changed since the check, or the sender
-		// is muted there (moderation), which a read outside the hot path
-		// tells apart.
+		msg.Thread = nil
+		// No room row matched: gone, changed since the check, the sender
+		// muted there (moderation), which a read outside the hot path
+		// tells apart; or, for a thread reply, its root is not a root of
+		// the room any more (the caller reads the root to tell).
 		if s.moderation {
 			if err := s.NotMuted(ctx, s.db, msg.RoomID, msg.SenderID, msg.CreatedAt); err != nil {
 				return err
@@ -65,6 +67,7 @@ func (s *Store) InsertMessage(ctx context.Context, nm NewMessage) error {
 		return ErrStale
 	}
 	if err != nil {
+		msg.Thread = nil
 		return mapErr(err)
 	}
 	msg.Seq = seq
@@ -83,25 +86,50 @@ func (s *Store) insertMessagePG(ctx context.Context, nm NewMessage) (int64, erro
 	msg := nm.Message
 	var q params
 	room := q.arg(msg.RoomID)
-	q.printf(`WITH r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = %s::timestamptz WHERE id = %s`,
-		q.arg(msg.CreatedAt), room)
+	var threadCol, threadVal string
+	if msg.ThreadRootID != nil {
+		// A thread reply (threads.go): the room row is locked first, as
+		// every send does, then the root is counted, and the room's seq is
+		// taken only if the root still qualified, so that the reply, its
+		// seq and its root's count are stored together or not at all.
+		root := q.arg(*msg.ThreadRootID)
+		threadCol, threadVal = ", thread_root_id", ", "+root
+		q.printf(`WITH rl AS (SELECT last_seq + 1 AS next FROM rtchat_rooms WHERE id = %s`, room)
+		if nm.IfACLVersion != nil {
+			q.printf(` AND acl_version = %s::bigint`, q.arg(*nm.IfACLVersion))
+		}
+		if s.moderation {
+			// Here too, not only in r: t counts the reply whenever rl has
+			// a row, so a muted sender must leave rl empty.
+			notMutedClause(&q, room, msg)
+		}
+		q.printf(` FOR UPDATE),
+t AS (UPDATE rtchat_messages AS tr SET thread_reply_count = tr.thread_reply_count + 1, thread_last_reply_at = %s::timestamptz,
+	thread_last_reply_seq = rl.next FROM rl
+	WHERE tr.id = %s AND tr.room_id = %s AND tr.is_deleted = FALSE AND tr.thread_root_id IS NULL
+	RETURNING tr.thread_reply_count, tr.thread_last_reply_at),
+r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = %s::timestamptz WHERE id = %s AND EXISTS (SELECT 1 FROM t)`,
+			q.arg(msg.CreatedAt), root, room, q.arg(msg.CreatedAt), room)
+	} else {
+		q.printf(`WITH r AS (UPDATE rtchat_rooms SET last_seq = last_seq + 1, last_activity_at = %s::timestamptz WHERE id = %s`,
+			q.arg(msg.CreatedAt), room)
+	}
 	if nm.IfACLVersion != nil {
 		q.printf(` AND acl_version = %s::bigint`, q.arg(*nm.IfACLVersion))
 	}
 	if s.moderation {
 		// A muted sender matches no room row: nothing is stored.
-		q.printf(` AND NOT EXISTS (SELECT 1 FROM rtchat_mutes AS mu WHERE mu.room_id = %s AND mu.user_id = %s::bigint
-	AND (mu.expires_at IS NULL OR mu.expires_at > %s::timestamptz))`, room, q.arg(msg.SenderID), q.arg(msg.CreatedAt))
+		notMutedClause(&q, room, msg)
 	}
 	// The app's own columns (WithModel) go in the same statement, each a
 	// parameter cast to its column's type.
 	mc, ac := s.custom.Model("Message"), s.custom.Model("Attachment")
 	q.printf(` RETURNING last_seq),
 m AS (INSERT INTO rtchat_messages (id, room_id, sender_id, seq, client_msg_id, content, is_edited, is_deleted,
-	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at%s)
-	SELECT %s, %s, %s::bigint, r.last_seq, %s, %s, FALSE, FALSE, %s::boolean, %s, %s, %s::timestamptz, %s::timestamptz`,
-		extraColumns(mc, ""), q.arg(msg.ID), room, q.arg(msg.SenderID), q.arg(msg.ClientMsgID), q.arg(msg.Content), q.arg(msg.IsForwarded),
-		q.arg(msg.ForwardedFromID), q.arg(msg.ParentMessageID), q.arg(msg.CreatedAt), q.arg(msg.UpdatedAt))
+	is_forwarded, forwarded_from_id, parent_message_id, created_at, updated_at%s%s)
+	SELECT %s, %s, %s::bigint, r.last_seq, %s, %s, FALSE, FALSE, %s::boolean, %s, %s, %s::timestamptz, %s::timestamptz%s`,
+		threadCol, extraColumns(mc, ""), q.arg(msg.ID), room, q.arg(msg.SenderID), q.arg(msg.ClientMsgID), q.arg(msg.Content), q.arg(msg.IsForwarded),
+		q.arg(msg.ForwardedFromID), q.arg(msg.ParentMessageID), q.arg(msg.CreatedAt), q.arg(msg.UpdatedAt), threadVal)
 	if mc != nil {
 		if err := q.extraValues(mc, mc.appFor(reflect.ValueOf(msg))); err != nil {
 			return 0, err
@@ -136,11 +164,30 @@ a AS (INSERT INTO rtchat_attachments (id, message_id, media_url, media_type, mim
 	}
 	q.printf(`,
 p AS (UPDATE rtchat_members AS mb SET last_read_seq = m.seq FROM m
-	WHERE mb.room_id = %s AND mb.user_id = %s::bigint AND mb.last_read_seq < m.seq)
-SELECT seq FROM m`, room, q.arg(msg.SenderID))
+	WHERE mb.room_id = %s AND mb.user_id = %s::bigint AND mb.last_read_seq < m.seq)`, room, q.arg(msg.SenderID))
 	var seq int64
+	if msg.ThreadRootID != nil {
+		st := &ThreadState{RootID: *msg.ThreadRootID}
+		q.printf(`
+SELECT m.seq, t.thread_reply_count, t.thread_last_reply_at FROM m, t`)
+		if err := s.queryRow(ctx, q.String(), q.args...).Scan(&seq, &st.ReplyCount, &st.LastReplyAt); err != nil {
+			return 0, err
+		}
+		st.LastReplyAt = st.LastReplyAt.UTC()
+		msg.Thread = st
+		return seq, nil
+	}
+	q.printf(`
+SELECT seq FROM m`)
 	err := s.queryRow(ctx, q.String(), q.args...).Scan(&seq)
 	return seq, err
+}
+
+// notMutedClause adds to q the condition that msg's sender is not muted in
+// the room (the parameter room) at the message's time.
+func notMutedClause(q *params, room string, msg *Message) {
+	q.printf(` AND NOT EXISTS (SELECT 1 FROM rtchat_mutes AS mu WHERE mu.room_id = %s AND mu.user_id = %s::bigint
+	AND (mu.expires_at IS NULL OR mu.expires_at > %s::timestamptz))`, room, q.arg(msg.SenderID), q.arg(msg.CreatedAt))
 }
 
 // insertMessageTx is the same write as statements in one transaction, for
@@ -164,9 +211,20 @@ func (s *Store) insertMessageTx(ctx context.Context, nm NewMessage) (int64, erro
 		if err := upd.Returning("last_seq").Scan(ctx, &seq); err != nil {
 			return err
 		}
+		if msg.ThreadRootID != nil {
+			if err := countThreadReply(ctx, tx, msg, seq); err != nil {
+				return err
+			}
+		}
 		msg.Seq = seq
 		defer func() { msg.Seq = 0 }() // InsertMessage sets it once committed
-		if _, err := s.newInsert(tx, "Message", msg).Exec(ctx); err != nil {
+		ins := s.newInsert(tx, "Message", msg)
+		if msg.ThreadRootID == nil {
+			// A plain message leaves the thread columns to their defaults,
+			// as the Postgres statement does.
+			ins = ins.ExcludeColumn(threadColumns...)
+		}
+		if _, err := ins.Exec(ctx); err != nil {
 			return err
 		}
 		if len(nm.Attachments) > 0 {
@@ -218,9 +276,11 @@ func (s *Store) MessageByClientID(ctx context.Context, roomID string, senderID i
 // above it, oldest first; with neither, the newest, newest first. Offset is
 // only for the original's page-number pagination.
 type HistoryQuery struct {
-	RoomID    string
-	BeforeSeq int64
-	AfterSeq  int64
+	RoomID string
+	// ThreadRootID, when set, selects the replies of that thread only.
+	ThreadRootID string
+	BeforeSeq    int64
+	AfterSeq     int64
 	// After selects the AfterSeq direction, so that after_seq 0 means
 	// "from the start".
 	After  bool
@@ -236,6 +296,9 @@ func (s *Store) History(ctx context.Context, q HistoryQuery) ([]*Message, bool, 
 		Where("msg.room_id = ?", q.RoomID).
 		Where("msg.is_deleted = ?", false).
 		Limit(int64(q.Limit) + 1)
+	if q.ThreadRootID != "" {
+		sel = sel.Where("msg.thread_root_id = ?", q.ThreadRootID)
+	}
 	switch {
 	case q.After || q.AfterSeq > 0:
 		sel = sel.Where("msg.seq > ?", q.AfterSeq).Order("msg.seq ASC")

@@ -28,6 +28,7 @@ func Migrations() *migrate.Migrations {
 	registerSearch(m)
 	registerPins(m)
 	registerModeration(m)
+	registerThreads(m)
 	return m
 }
 

@@ -116,6 +116,13 @@ type Message struct {
 	ParentMessageID *string   `bun:"parent_message_id,type:varchar(36)"`
 	CreatedAt       time.Time `bun:"created_at,notnull"`
 	UpdatedAt       time.Time `bun:"updated_at,notnull"`
+	// ThreadRootID is the root of the thread this message replies in (see
+	// threads.go); a root counts its replies in ThreadReplyCount and keeps
+	// the time and seq of the latest.
+	ThreadRootID       *string    `bun:"thread_root_id,type:varchar(36)"`
+	ThreadReplyCount   int64      `bun:"thread_reply_count,notnull"`
+	ThreadLastReplyAt  *time.Time `bun:"thread_last_reply_at"`
+	ThreadLastReplySeq int64      `bun:"thread_last_reply_seq,notnull"`
 
 	// Loaded by Store.LoadMessageRelations, not columns.
 	Attachments   []*Attachment  `bun:"-"`
@@ -124,6 +131,9 @@ type Message struct {
 	DeliveredTo   []int64        `bun:"-"`
 	ForwardedFrom *Message       `bun:"-"`
 	ParentMessage *Message       `bun:"-"`
+	// Thread is set on a thread reply just stored: its root's count and
+	// latest reply as the reply left them.
+	Thread *ThreadState `bun:"-"`
 
 	// Custom is the app's value for this row (a pointer to its struct)
 	// when the app replaced the model (rtchat.WithModel), else nil.

@@ -51,8 +51,14 @@ func (s *Store) DeleteMessages(ctx context.Context, ids []string, soft bool, now
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { return deleteMessagesTx(ctx, tx, ids, soft, now) })
 }
 
-// deleteMessagesTx is the deletion of DeleteMessages in the transaction tx.
+// deleteMessagesTx is the deletion of DeleteMessages in the transaction tx:
+// the messages, what hangs off them, and the counts of the threads they
+// were replies of.
 func deleteMessagesTx(ctx context.Context, tx bun.Tx, ids []string, soft bool, now time.Time) error {
+	td, err := lockThreadRoots(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
 	if err := deleteNotifications(ctx, tx, ids); err != nil {
 		return err
 	}
@@ -60,7 +66,10 @@ func deleteMessagesTx(ctx context.Context, tx bun.Tx, ids []string, soft bool, n
 		_, err := tx.NewUpdate().Model((*Message)(nil)).
 			Set("is_deleted = ?", true).Set("updated_at = ?", now).
 			Where("id IN (?)", bun.In(ids)).Exec(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return recountThreads(ctx, tx, td)
 	}
 	// Delete what hangs off the messages explicitly rather than rely on
 	// ON DELETE CASCADE, which SQLite applies only with foreign_keys on.
@@ -69,14 +78,17 @@ func deleteMessagesTx(ctx context.Context, tx bun.Tx, ids []string, soft bool, n
 			return err
 		}
 	}
-	// Replies and forwards keep existing; they lose their reference.
-	for _, col := range []string{"parent_message_id", "forwarded_from_id"} {
+	// Replies, forwards and thread replies keep existing; they lose
+	// their reference.
+	for _, col := range []string{"parent_message_id", "forwarded_from_id", "thread_root_id"} {
 		if _, err := tx.NewUpdate().Model((*Message)(nil)).Set("? = NULL", bun.Ident(col)).Where("? IN (?)", bun.Ident(col), bun.In(ids)).Exec(ctx); err != nil {
 			return err
 		}
 	}
-	_, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx)
-	return err
+	if _, err := tx.NewDelete().Model((*Message)(nil)).Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+		return err
+	}
+	return recountThreads(ctx, tx, td)
 }
 
 // MemberIDs returns the user ids of a room's members.

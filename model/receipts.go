@@ -24,6 +24,9 @@ func (s *Store) MarkRead(ctx context.Context, reader int64, msgs []*Message, now
 		if _, err := s.newInsert(tx, "ReadReceipt", &receipts).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 			return err
 		}
+		if err := markThreadsRead(ctx, tx, reader, msgs); err != nil {
+			return err
+		}
 		return markDelivered(ctx, tx, reader, msgs, now, true)
 	})
 }

@@ -47,6 +47,8 @@
 //	SearchResults   SearchInput          messagesearch.dispatch (search.go)
 //	RoomMute        RoomMuteInput        roommute.dispatch (moderation.go)
 //	RoomAudit       RoomAuditInput       roomaudit.dispatch (moderation.go)
+//	Thread          ThreadInput          a thread (thread.list, room.messages with thread_root_id)
+//	ThreadList      ThreadListInput      threadlist.dispatch
 //
 // To add a field to a frame, wrap its default and embed the result (see
 // the Example on Typing). The session.heartbeat answer, whose status is not

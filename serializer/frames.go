@@ -46,6 +46,10 @@ type MessagePageInput struct {
 	// Paginate is set when the request asked for page numbers; the answer
 	// then has the numbered shape.
 	Paginate *PageNumbers
+	// Thread is set for a thread's page (room.messages with
+	// thread_root_id): the thread, already rendered by the Thread
+	// serializer.
+	Thread any
 }
 
 // MessagePageData is the {room_id, messages} inside both page shapes.
@@ -59,6 +63,8 @@ type MessagePageData struct {
 type KeysetPageOut struct {
 	Data    MessagePageData `json:"data"`
 	HasMore bool            `json:"has_more"`
+	// Thread is the thread of a thread's page, else left out.
+	Thread any `json:"thread,omitempty"`
 }
 
 // NumberedPageOut is the room.messages answer to paginate: the original's
@@ -83,7 +89,7 @@ func MessagePage(in MessagePageInput, _ Users) any {
 	data := MessagePageData{Messages: msgs, RoomID: in.RoomID}
 	p := in.Paginate
 	if p == nil {
-		return KeysetPageOut{Data: data, HasMore: in.HasMore}
+		return KeysetPageOut{Data: data, HasMore: in.HasMore, Thread: in.Thread}
 	}
 	out := NumberedPageOut{Data: data, HasNext: in.HasMore, HasPrevious: p.Page > 1, Page: p.Page, Size: p.Size}
 	if in.HasMore {

@@ -36,6 +36,9 @@ type MessageOut struct {
 	Attachments   []any     `json:"attachments"`
 	Seq           int64     `json:"seq"`
 	ClientMsgID   *string   `json:"client_msg_id"`
+	// The thread fields (threads.go); nil, and so left out, when threads
+	// are off.
+	*MessageThreadOut
 }
 
 // Message returns the default wire shape of m, with its parent and
@@ -86,6 +89,9 @@ func messageBody(m *model.Message, p parts) (*MessageOut, error) {
 		Reactions:    make([]any, 0, len(m.Reactions)),
 		Attachments:  make([]any, 0, len(m.Attachments)),
 		Seq:          m.Seq, ClientMsgID: m.ClientMsgID,
+	}
+	if showsThreads(p) {
+		out.MessageThreadOut = messageThread(m)
 	}
 	us := usersOf(p)
 	for _, id := range m.DeliveredTo {

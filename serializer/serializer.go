@@ -60,6 +60,8 @@ func (f Func) Serialize(ctx context.Context, v any, users Users) (any, error) {
 // NewSet.
 type Set struct {
 	m map[string]Serializer
+	// noThreads leaves the thread fields out of messages (SetThreads).
+	noThreads bool
 }
 
 // NewSet returns the default serializers. Each renders the shapes it
@@ -128,6 +130,8 @@ func NewSet() *Set {
 		NameSearchResults: frame(SearchResults),
 		NameRoomMute:      frame(RoomMute),
 		NameRoomAudit:     frame(RoomAudit),
+		NameThread:        frame(Thread),
+		NameThreadList:    frame(ThreadList),
 	}
 	return s
 }

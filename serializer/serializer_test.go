@@ -271,7 +271,7 @@ var (
 	t0          = time.Date(2026, 11, 25, 10, 0, 0, 123456000, time.UTC)
 	messageKeys = []string{"id", "room", "sender", "content", "created_at", "updated_at", "is_edited", "is_deleted",
 		"is_forwarded", "forwarded_from", "parent_message", "delivered_to", "read_receipts", "reactions", "attachments",
-		"seq", "client_msg_id"}
+		"seq", "client_msg_id", "thread_root_id", "thread_reply_count", "thread_last_reply_at"}
 )
 
 func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,6 @@
+-- Threads end: replies become plain messages of their room.
+DROP TABLE rtchat_thread_reads;
+DROP INDEX rtchat_messages_threads_room_idx;
+DROP INDEX rtchat_messages_thread_idx;
+ALTER TABLE rtchat_messages DROP COLUMN thread_last_reply_seq, DROP COLUMN thread_last_reply_at,
+	DROP COLUMN thread_reply_count, DROP COLUMN thread_root_id;
