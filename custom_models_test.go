@@ -433,11 +433,12 @@ func TestBadModels(t *testing.T) {
 
 // TestCustomSendStatementCount: an app's message and attachment models cost
 // message.send no statement: on Postgres their columns go in the one
-// statement that stores the message.
+// statement that stores the message; on SQLite the counts are a plain
+// send's (TestSendStatementCount: its search index entry included).
 func TestCustomSendStatementCount(t *testing.T) {
 	want := map[string]map[string]int{
-		"fields":            {"postgres": 2, "sqlite": 6},
-		"fields with media": {"postgres": 2, "sqlite": 7},
+		"fields":            {"postgres": 2, "sqlite": 7},
+		"fields with media": {"postgres": 2, "sqlite": 8},
 	}
 	for _, kind := range dbtest.Kinds {
 		t.Run(kind, func(t *testing.T) {
