@@ -140,6 +140,7 @@ func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
 	resp.Body.Close()
 	t.Cleanup(func() { _ = ws.Close() })
 	var slowLast atomic.Int64
+	var slowReady atomic.Bool // chat.notifications read: the connection's set-up is done
 	slowEnd := make(chan error, 1)
 	go func() {
 		for {
@@ -152,7 +153,10 @@ func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
 				EventType string      `json:"eventType"`
 				Data      wireMessage `json:"data"`
 			}
-			if json.Unmarshal(raw, &f) == nil && f.EventType == protocol.DispatchMessage {
+			if json.Unmarshal(raw, &f) == nil && f.EventType == protocol.DispatchNotifications {
+				slowReady.Store(true)
+			}
+			if f.EventType == protocol.DispatchMessage {
 				if f.Data.Seq != slowLast.Load()+1 {
 					slowEnd <- fmt.Errorf("the slow member got seq %d after %d", f.Data.Seq, slowLast.Load())
 					return
@@ -164,7 +168,11 @@ func TestSlowClientOnOtherNodeCatchesUp(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, "user 3 registered", func() bool { return n1.chat.Stats().Conns == 2 })
+	// Counted in Stats before it joins its rooms' fan-out, a connection
+	// is in the room once chat.notifications, the last step of its set-up,
+	// has come: from then on it gets every seq (before, it would start at
+	// the room's last_seq when it joined, as the protocol says).
+	waitFor(t, "user 3 set up", func() bool { return n1.chat.Stats().Conns == 2 && slowReady.Load() })
 
 	big := strings.Repeat("x", 25_000)
 	var sent int64

@@ -474,8 +474,13 @@ async function refreshOpen() {
   const fresh = (f.data && f.data.data && f.data.data.messages) || [];
   if (!fresh.length) return;
   const ids = new Set(fresh.map((m) => m.id));
-  const low = Math.min(...fresh.map((m) => m.seq));
-  for (const m of state.msgs.values()) if (m.seq >= low && !ids.has(m.id)) dropMessage(m.id);
+  const seqs = fresh.map((m) => m.seq);
+  const low = Math.min(...seqs);
+  const high = Math.max(...seqs);
+  // A message missing from the page within its range was deleted meanwhile;
+  // one above it came after the page was read (the client hands it over
+  // while the answer is on its way) and stays.
+  for (const m of state.msgs.values()) if (m.seq >= low && m.seq <= high && !ids.has(m.id)) dropMessage(m.id);
   for (const m of fresh) if (!addMessage(m)) updateMessage(m);
   if (state.open === id && $("members").hidden === false) loadMembers();
 }
