@@ -349,19 +349,26 @@ func removeMembers(ctx context.Context, r *Request, roomID string, ids []int64, 
 			}
 			res.removed = append(res.removed, m.UserID)
 		}
-		if _, err := tx.RemoveMembers(ctx, res.removed); err != nil {
-			return err
-		}
-		if res.members, err = tx.Members(ctx); err != nil {
-			return err
-		}
-		if len(res.members) == 0 {
-			res.deleted = true
-			return tx.Delete(ctx)
-		}
-		return nil
+		return res.apply(ctx, tx)
 	})
 	return res, err
+}
+
+// apply removes res.removed in tx and reads who remains; when nobody does,
+// it deletes the room (res.deleted).
+func (res *removal) apply(ctx context.Context, tx *model.RoomTx) error {
+	if _, err := tx.RemoveMembers(ctx, res.removed); err != nil {
+		return err
+	}
+	var err error
+	if res.members, err = tx.Members(ctx); err != nil {
+		return err
+	}
+	if len(res.members) == 0 {
+		res.deleted = true
+		return tx.Delete(ctx)
+	}
+	return nil
 }
 
 // publishAdded joins the new members' connections to the room's fan-out,

@@ -204,18 +204,7 @@ func RoomBan(ctx context.Context, r *Request) error {
 			return nil
 		}
 		res.removed = []int64{in.UserID}
-		if _, err := tx.RemoveMembers(ctx, res.removed); err != nil {
-			return err
-		}
-		if res.members, err = tx.Members(ctx); err != nil {
-			return err
-		}
-		if len(res.members) == 0 {
-			// The system banned the last member.
-			res.deleted = true
-			return tx.Delete(ctx)
-		}
-		return nil
+		return res.apply(ctx, tx) // the system may ban the last member
 	})
 	if err != nil || len(res.removed) == 0 {
 		return err
